@@ -1,0 +1,6 @@
+export * from './engine.types.js';
+export { executeStep } from './execute-step.js';
+export { retryDelayMs, parseRetryAfter, isRetryableStatus } from './retry-delay.js';
+export { maskSecrets, MASK } from './mask-secrets.js';
+export { isTruthy } from './truthy.js';
+export { FetchHttpClient } from './fetch.http-client.js';

@@ -1,0 +1,62 @@
+/**
+ * Replaces secret values wherever they appear in something about to be stored or shown:
+ * in strings, in object keys, and in the URL-encoded and JSON-escaped forms a template or
+ * a JSON body gives them. Values shorter than 4 characters are left alone: masking them
+ * would garble everything and hides nothing worth hiding. Only plain objects and arrays are
+ * walked; anything else (a Date, a Buffer) is returned as it is.
+ */
+export const MASK = '***';
+
+export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponentSafe(secret));
+    forms.add(JSON.stringify(secret).slice(1, -1));
+  }
+  // Longest first, so a secret that contains another is masked whole.
+  const values = [...forms].filter((form) => form.length >= 4).sort((a, b) => b.length - a.length);
+  if (values.length === 0) return value;
+  return mask(value, values, new WeakMap()) as T;
+}
+
+function mask(value: unknown, secrets: readonly string[], seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return maskString(value, secrets);
+  if (value === null || typeof value !== 'object') return value;
+  if (seen.has(value)) return seen.get(value);
+  if (Array.isArray(value)) {
+    const copy: unknown[] = [];
+    seen.set(value, copy);
+    for (const item of value) copy.push(mask(item, secrets, seen));
+    return copy;
+  }
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  seen.set(value, copy);
+  for (const [key, item] of Object.entries(value)) {
+    // defineProperty, not assignment: a JSON body may carry an own "__proto__" key.
+    Object.defineProperty(copy, maskString(key, secrets), { value: mask(item, secrets, seen), enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
+}
+
+function maskString(value: string, secrets: readonly string[]): string {
+  let masked = value;
+  for (const secret of secrets) if (masked.includes(secret)) masked = masked.split(secret).join(MASK);
+  return masked;
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** encodeURIComponent throws on lone surrogates; such a secret has no URL-encoded form to hide. */
+function encodeURIComponentSafe(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

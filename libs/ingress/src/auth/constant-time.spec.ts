@@ -1,0 +1,21 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { constantTimeEqual } from './constant-time.js';
+
+describe('constantTimeEqual', () => {
+  const cases: Array<[string, string | Uint8Array, string | Uint8Array, boolean]> = [
+    ['equal strings', 'secret', 'secret', true],
+    ['a string and its UTF-8 bytes', 'sécret', Buffer.from('sécret', 'utf8'), true],
+    ['equal buffers', Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3]), true],
+    ['strings differing in the last character', 'secret', 'secreT', false],
+    ['a prefix of the other', 'secret', 'secret-and-more', false],
+    ['an empty value and a non-empty one', '', 'secret', false],
+    ['buffers of different lengths', Buffer.alloc(1), Buffer.alloc(100_000), false],
+  ];
+  for (const [name, a, b, expected] of cases) {
+    it(`${expected ? 'matches' : 'rejects'} ${name} without throwing`, () => {
+      assert.equal(constantTimeEqual(a, b), expected);
+      assert.equal(constantTimeEqual(b, a), expected);
+    });
+  }
+});

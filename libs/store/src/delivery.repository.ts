@@ -1,0 +1,114 @@
+/**
+ * Intake's writes: a delivery and its queued run committed in one short transaction before
+ * the 202, with duplicates found race-safely by the unique (workflow, idempotency key) index.
+ */
+import type { Database, Sql } from './database.js';
+import type { DeliveryOutcome } from './entities/delivery.entity.js';
+
+export interface NewDelivery {
+  id: string;
+  workflowId: string;
+  receivedAt: number;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string>;
+  body: string | null;
+  bodyTruncated: boolean;
+  ip: string;
+  status: number;
+  outcome: DeliveryOutcome;
+  reason: string | null;
+  message: string | null;
+  runId: string | null;
+  idempotencyKey: string | null;
+}
+
+export interface NewRun {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+  deliveryId: string | null;
+  triggerType: 'webhook' | 'cron';
+  trigger: Record<string, unknown>;
+  createdAt: number;
+}
+
+export type AcceptResult = { duplicate: false; runId: string } | { duplicate: true; runId: string | null };
+
+const INSERT_DELIVERY = `INSERT INTO deliveries (id, workflow_id, received_at, method, path, query, headers, body, body_truncated,
+  ip, status, outcome, reason, message, run_id, idempotency_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+export const INSERT_RUN = `INSERT INTO runs (id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt,
+  run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 1, ?, ?, ?)`;
+
+export class DeliveryRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Records a delivery that starts no run (rejected or filtered). */
+  async record(delivery: NewDelivery): Promise<void> {
+    await this.db.run(INSERT_DELIVERY, deliveryParams(delivery));
+  }
+
+  /**
+   * Commits the delivery and its queued run; when an earlier delivery of the workflow had the
+   * same idempotency key, records this one as a duplicate of it instead and starts nothing.
+   */
+  async accept(delivery: NewDelivery, run: NewRun, duplicate: NewDelivery): Promise<AcceptResult> {
+    return this.db.transaction(async (tx) => {
+      if (delivery.idempotencyKey !== null) {
+        const inserted = await tx.run(`${INSERT_DELIVERY} ON CONFLICT (workflow_id, idempotency_key) DO NOTHING`, deliveryParams(delivery));
+        if (inserted === 0) return this.recordDuplicate(tx, delivery, duplicate);
+      } else {
+        await tx.run(INSERT_DELIVERY, deliveryParams(delivery));
+      }
+      await tx.run(INSERT_RUN, runParams(run));
+      return { duplicate: false, runId: run.id };
+    });
+  }
+
+  private async recordDuplicate(tx: Sql, delivery: NewDelivery, duplicate: NewDelivery): Promise<AcceptResult> {
+    const [first] = await tx.all<{ run_id: string | null }>(
+      `SELECT run_id FROM deliveries WHERE workflow_id = ? AND idempotency_key = ?`,
+      [delivery.workflowId, delivery.idempotencyKey],
+    );
+    const runId = first?.run_id ?? null;
+    await tx.run(INSERT_DELIVERY, deliveryParams({ ...duplicate, runId, idempotencyKey: null }));
+    return { duplicate: true, runId };
+  }
+}
+
+function deliveryParams(d: NewDelivery): unknown[] {
+  return [
+    d.id,
+    d.workflowId,
+    d.receivedAt,
+    d.method,
+    d.path,
+    JSON.stringify(d.query),
+    JSON.stringify(d.headers),
+    d.body,
+    d.bodyTruncated ? 1 : 0,
+    d.ip,
+    d.status,
+    d.outcome,
+    d.reason,
+    d.message,
+    d.runId,
+    d.idempotencyKey,
+  ];
+}
+
+export function runParams(run: NewRun): unknown[] {
+  return [
+    run.id,
+    run.workflowId,
+    run.workflowVersion,
+    run.deliveryId,
+    run.triggerType,
+    JSON.stringify(run.trigger),
+    run.createdAt,
+    run.createdAt,
+    run.createdAt,
+  ];
+}

@@ -1,0 +1,20 @@
+export { openStorage, parseDatabaseUrl, type Storage, type StorageLocation, ENTITIES, MIGRATIONS } from './data-source.js';
+export { DatabaseUnavailableError, isUnavailable, type Database, type Sql } from './database.js';
+export { DeliveryRepository, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
+export { RunQueueRepository } from './run-queue.repository.js';
+export {
+  RunRepository,
+  LeaseLostError,
+  type Execution,
+  type ExecutionRun,
+  type ExecutionStep,
+  type ExecutionAttempt,
+  type RunTransition,
+  type ErrorInfo,
+} from './run.repository.js';
+export { InspectionRepository, InvalidCursorError, encodeCursor, decodeCursor, type Page, type RunDetail } from './inspection.repository.js';
+export { WorkflowVersionRepository, type StoredVersion } from './workflow-version.repository.js';
+export { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';
+export { RunEntity, FINISHED_RUN_STATUSES, type RunStatus } from './entities/run.entity.js';
+export { RunStepEntity, type StepStatus } from './entities/run-step.entity.js';
+export { StepAttemptEntity } from './entities/step-attempt.entity.js';

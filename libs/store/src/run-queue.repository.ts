@@ -1,0 +1,55 @@
+/**
+ * The queue is the runs table itself. A claim moves due runs to `running` under this worker's
+ * lease, with `run_at` set to the lease's expiry: a worker that dies leaves runs that become
+ * due again when their lease ends, and a live worker's heartbeat pushes that time forward.
+ */
+import type { Database } from './database.js';
+
+export class RunQueueRepository {
+  constructor(private readonly db: Database) {}
+
+  async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<string[]> {
+    const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
+    const rows = await this.db.all<{ id: string }>(
+      `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
+       WHERE id IN (
+         SELECT id FROM runs WHERE status IN ('queued', 'waiting', 'running') AND run_at <= ?
+         ORDER BY run_at LIMIT ? ${lock}
+       )
+       RETURNING id`,
+      [owner, now + leaseMs, now, now, now, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Extends the leases of every run this worker holds. */
+  async heartbeat(owner: string, now: number, leaseMs: number): Promise<number> {
+    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'`, [now + leaseMs, owner]);
+  }
+
+  /** When the next run becomes due (queued, a retry, or an expiring lease), if any. */
+  async nextDueAt(): Promise<number | undefined> {
+    const [row] = await this.db.all<{ due: number | string | null }>(
+      `SELECT MIN(run_at) AS due FROM runs WHERE status IN ('queued', 'waiting', 'running')`,
+    );
+    return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
+  }
+
+  /** Hands this worker's runs back to the queue, e.g. at shutdown; finished steps stay recorded. */
+  async release(owner: string, now: number, runIds?: readonly string[]): Promise<number> {
+    if (runIds && runIds.length === 0) return 0;
+    const only = runIds ? ` AND id IN (${runIds.map(() => '?').join(', ')})` : '';
+    return this.db.run(
+      `UPDATE runs SET status = 'queued', lease_owner = NULL, run_at = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running'${only}`,
+      [now, now, owner, ...(runIds ?? [])],
+    );
+  }
+
+  /**
+   * With one process on SQLite no other worker can hold a lease, so at start every `running`
+   * run is an orphan of the previous process and is due now rather than when its lease ends.
+   */
+  async expireAllLeases(now: number): Promise<number> {
+    return this.db.run(`UPDATE runs SET run_at = ? WHERE status = 'running' AND run_at > ?`, [now, now]);
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * What a worker writes while executing a run. Every write first checks, in the same
+ * transaction, that this worker still holds the run's lease: a worker that lost its lease
+ * (it stalled past the expiry and another took over) records nothing, so each step's
+ * outcome is recorded exactly once.
+ */
+import type { Database, Sql } from './database.js';
+import type { RunStatus } from './entities/run.entity.js';
+import type { StepStatus } from './entities/run-step.entity.js';
+import type { AttemptStatus } from './entities/step-attempt.entity.js';
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  stepId?: string;
+}
+
+export interface ExecutionRun {
+  id: string;
+  workflowId: string;
+  workflowVersion: string;
+  deliveryId: string | null;
+  triggerType: 'webhook' | 'cron';
+  trigger: Record<string, unknown>;
+  status: RunStatus;
+  attempt: number;
+  cancelRequested: boolean;
+}
+
+export interface ExecutionStep {
+  stepId: string;
+  status: StepStatus;
+  output: unknown;
+  attempts: number;
+}
+
+export interface ExecutionAttempt {
+  id: string;
+  stepId: string;
+  number: number;
+  runAttempt: number;
+  status: AttemptStatus;
+}
+
+export interface Execution {
+  run: ExecutionRun;
+  steps: ExecutionStep[];
+  attempts: ExecutionAttempt[];
+}
+
+export type RunTransition =
+  | { status: 'succeeded' }
+  | { status: 'failed' | 'cancelled'; error: ErrorInfo }
+  | { status: 'waiting'; runAt: number; error: ErrorInfo };
+
+export interface AttemptEnd {
+  attemptId: string;
+  status: 'succeeded' | 'failed';
+  httpStatus?: number;
+  error?: ErrorInfo;
+  startedAt: number;
+}
+
+export interface StepEnd {
+  stepId: string;
+  position: number;
+  status: StepStatus;
+  output?: unknown;
+  error?: ErrorInfo;
+}
+
+/** Raised when the lease was lost or the run was cancelled: the worker stops this run. */
+export class LeaseLostError extends Error {
+  constructor(readonly runId: string) {
+    super(`run ${runId} is no longer leased by this worker`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export class RunRepository {
+  constructor(private readonly db: Database) {}
+
+  async loadExecution(runId: string): Promise<Execution | undefined> {
+    const [run] = await this.db.all(
+      `SELECT id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested FROM runs WHERE id = ?`,
+      [runId],
+    );
+    if (!run) return undefined;
+    const steps = await this.db.all(`SELECT step_id, status, output, attempts FROM run_steps WHERE run_id = ?`, [runId]);
+    const attempts = await this.db.all(
+      `SELECT id, step_id, number, run_attempt, status FROM step_attempts WHERE run_id = ? ORDER BY number`,
+      [runId],
+    );
+    return {
+      run: {
+        id: String(run.id),
+        workflowId: String(run.workflow_id),
+        workflowVersion: String(run.workflow_version),
+        deliveryId: (run.delivery_id as string | null) ?? null,
+        triggerType: run.trigger_type as 'webhook' | 'cron',
+        trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
+        status: run.status as RunStatus,
+        attempt: Number(run.attempt),
+        cancelRequested: Number(run.cancel_requested) === 1,
+      },
+      steps: steps.map((step) => ({
+        stepId: String(step.step_id),
+        status: step.status as StepStatus,
+        output: step.output === null ? undefined : (JSON.parse(String(step.output)) as unknown),
+        attempts: Number(step.attempts),
+      })),
+      attempts: attempts.map((attempt) => ({
+        id: String(attempt.id),
+        stepId: String(attempt.step_id),
+        number: Number(attempt.number),
+        runAttempt: Number(attempt.run_attempt),
+        status: attempt.status as AttemptStatus,
+      })),
+    };
+  }
+
+  /** Records that an attempt starts (and that an attempt a crash cut short was interrupted). */
+  async beginAttempt(
+    owner: string,
+    runId: string,
+    step: { stepId: string; position: number },
+    attempt: { id: string; number: number; runAttempt: number },
+    now: number,
+  ): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.holdLease(tx, owner, runId, now);
+      await tx.run(
+        `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
+           error = ? WHERE run_id = ? AND step_id = ? AND status = 'running'`,
+        [now, now, JSON.stringify({ code: 'INTERRUPTED', message: 'the worker stopped before this attempt finished' }), runId, step.stepId],
+      );
+      await tx.run(
+        `INSERT INTO run_steps (run_id, step_id, position, status, attempts, started_at) VALUES (?, ?, ?, 'running', 1, ?)
+         ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'running', attempts = run_steps.attempts + 1, error = NULL`,
+        [runId, step.stepId, step.position, now],
+      );
+      await tx.run(
+        `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`,
+        [attempt.id, runId, step.stepId, attempt.number, attempt.runAttempt, now],
+      );
+    });
+  }
+
+  /** Records a step's outcome (and its attempt's), and the run's next state, in one transaction. */
+  async finishStep(owner: string, runId: string, step: StepEnd, attempt: AttemptEnd | undefined, run: RunTransition | undefined, now: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.holdLease(tx, owner, runId, now);
+      if (attempt) {
+        await tx.run(
+          `UPDATE step_attempts SET status = ?, http_status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?`,
+          [attempt.status, attempt.httpStatus ?? null, json(attempt.error), now, now - attempt.startedAt, attempt.attemptId],
+        );
+      }
+      const finished = step.status === 'waiting' ? null : now;
+      await tx.run(
+        `INSERT INTO run_steps (run_id, step_id, position, status, output, error, attempts, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
+         ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, output = excluded.output,
+           error = excluded.error, finished_at = excluded.finished_at`,
+        [runId, step.stepId, step.position, step.status, json(step.output), json(step.error), now, finished],
+      );
+      if (run) await this.transition(tx, owner, runId, run, now);
+    });
+  }
+
+  /** Ends a run without a step (all steps done, or cancelled between steps). */
+  async finishRun(owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.holdLease(tx, owner, runId, now);
+      await this.transition(tx, owner, runId, run, now);
+    });
+  }
+
+  /** Whether an operator asked to cancel this run (checked between steps). */
+  async isCancelRequested(runId: string): Promise<boolean> {
+    const [row] = await this.db.all(`SELECT cancel_requested FROM runs WHERE id = ?`, [runId]);
+    return Number(row?.cancel_requested ?? 0) === 1;
+  }
+
+  private async holdLease(tx: Sql, owner: string, runId: string, now: number): Promise<void> {
+    const held = await tx.run(`UPDATE runs SET updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, [now, runId, owner]);
+    if (held === 0) throw new LeaseLostError(runId);
+  }
+
+  private async transition(tx: Sql, owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
+    if (run.status === 'waiting') {
+      await tx.run(
+        `UPDATE runs SET status = 'waiting', run_at = ?, lease_owner = NULL, error = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`,
+        [run.runAt, json(run.error), now, runId, owner],
+      );
+      return;
+    }
+    await tx.run(
+      `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`,
+      [run.status, run.status === 'succeeded' ? null : json(run.error), now, now, runId, owner],
+    );
+  }
+}
+
+function json(value: unknown): string | null {
+  return value === undefined ? null : JSON.stringify(value);
+}
