@@ -76,8 +76,18 @@ async function buildRequest(step: HttpStep, context: RunContext, where: string):
       throw new StepFailure('TEMPLATE_FAILED', `${where}: ${message} in ${label} template`);
     }
   };
+  // Checked here, not left to the HTTP client, so that a request that can never be sent
+  // fails at once instead of being retried as if it were a network error.
+  const invalid = (message: string): StepFailure => new StepFailure('INVALID_REQUEST', `${where}: ${message}`);
+  const url = render('url', step.url);
+  if (!isHttpUrl(url)) throw invalid(`url "${url}" is not an http(s) URL`);
   const headers: Record<string, string> = {};
-  for (const header of step.headers) headers[header.name.toLowerCase()] = render(`header "${header.name}"`, header.value);
+  for (const header of step.headers) {
+    const value = render(`header "${header.name}"`, header.value);
+    if (!HEADER_NAME.test(header.name)) throw invalid(`"${header.name}" is not a valid header name`);
+    if (!HEADER_VALUE.test(value)) throw invalid(`header "${header.name}" has a line break or a character outside Latin-1`);
+    headers[header.name.toLowerCase()] = value;
+  }
   let body: string | undefined;
   if (step.json) {
     try {
@@ -90,16 +100,15 @@ async function buildRequest(step: HttpStep, context: RunContext, where: string):
     body = render('body', step.body);
     headers['content-type'] ??= 'text/plain; charset=utf-8';
   }
+  if (step.method === 'GET' && body !== undefined) throw invalid('a GET request cannot have a body');
   headers['idempotency-key'] = `${context.run.id}.${step.id}`;
-  const url = render('url', step.url);
-  // Checked here so that a request that can never be sent fails at once instead of being retried.
-  if (!isHttpUrl(url)) throw new StepFailure('INVALID_REQUEST', `${where}: url "${url}" is not an http(s) URL`);
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n\0]/.test(value)) throw new StepFailure('INVALID_REQUEST', `${where}: header "${name}" contains a line break or NUL`);
-  }
-  if (step.method === 'GET' && body !== undefined) throw new StepFailure('INVALID_REQUEST', `${where}: a GET request cannot have a body`);
   return { method: step.method, url, headers, timeoutMs: step.timeoutMs, ...(body !== undefined ? { body } : {}) };
 }
+
+/** RFC 9110 token characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Tab, printable ASCII and Latin-1: what fetch accepts without throwing. */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 function isHttpUrl(value: string): boolean {
   try {

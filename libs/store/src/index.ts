@@ -18,3 +18,5 @@ export { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity
 export { RunEntity, FINISHED_RUN_STATUSES, type RunStatus } from './entities/run.entity.js';
 export { RunStepEntity, type StepStatus } from './entities/run-step.entity.js';
 export { StepAttemptEntity } from './entities/step-attempt.entity.js';
+export { StoreModule, STORAGE } from './store.module.js';
+export { RunSignal } from './run-signal.js';

@@ -6,15 +6,27 @@
 import Handlebars from 'handlebars';
 import type { CompiledTemplate } from './workflow.types.js';
 
+const HELPERS: Record<string, (value: unknown) => string> = {
+  json: (value) => JSON.stringify(value),
+  urlencode: (value) => encodeURIComponent(String(value)),
+  base64: (value) => Buffer.from(String(value)).toString('base64'),
+};
+const HOOKFLOW_HELPERS = Object.keys(HELPERS);
+
 const handlebars = Handlebars.create();
-handlebars.registerHelper('json', (value: unknown) => JSON.stringify(value ?? null));
-handlebars.registerHelper('urlencode', (value: unknown) => encodeURIComponent(String(value)));
-handlebars.registerHelper('base64', (value: unknown) => Buffer.from(String(value)).toString('base64'));
+for (const [name, apply] of Object.entries(HELPERS)) {
+  // Strict mode doesn't reach helper arguments, so a missing one is checked here; null is a value.
+  handlebars.registerHelper(name, (...args: unknown[]) => {
+    if (args.length !== 2) throw new TemplateError(`{{${name}}} takes exactly one value`);
+    if (args[0] === undefined) throw new MissingValue(name);
+    return apply(args[0]);
+  });
+}
 
 const COMPILE_OPTIONS: CompileOptions = {
   strict: true,
   noEscape: true,
-  knownHelpers: { json: true, urlencode: true, base64: true },
+  knownHelpers: Object.fromEntries(HOOKFLOW_HELPERS.map((name) => [name, true])),
   knownHelpersOnly: true,
 };
 const RUNTIME_OPTIONS: RuntimeOptions = { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false };
@@ -31,6 +43,13 @@ export class TemplateError extends Error {
   ) {
     super(message);
     this.name = 'TemplateError';
+  }
+}
+
+/** A helper's argument named something the context doesn't have. */
+class MissingValue extends Error {
+  constructor(readonly helper: string) {
+    super(`missing value for {{${helper}}}`);
   }
 }
 
@@ -55,12 +74,20 @@ export function compileTemplate(source: string): CompiledTemplate {
       try {
         return render(context, RUNTIME_OPTIONS);
       } catch (error) {
+        if (error instanceof TemplateError) throw error;
         const message = error instanceof Error ? error.message : String(error);
+        const unresolved = (): string | undefined => paths.find((path) => !resolves(context, path));
         if (/ not defined in /.test(message)) {
           // Handlebars names only the last segment it could not find; report the whole path.
           const name = /"([^"]+)" not defined/.exec(message)?.[1] ?? '';
           const missing = paths.find((path) => path.split(/[./]/).includes(name) && !resolves(context, path)) ?? name;
           throw new TemplateError(`unknown name ${missing}`, missing);
+        }
+        // Strict mode checks only a path's last segment: a missing middle one fails as a TypeError.
+        if (error instanceof MissingValue || (error instanceof TypeError && /of (undefined|null)/.test(message))) {
+          const missing = unresolved();
+          if (missing !== undefined) throw new TemplateError(`unknown name ${missing}`, missing);
+          throw new TemplateError(error instanceof MissingValue ? `unknown name in {{${error.helper}}}` : `template failed: ${message}`);
         }
         throw new TemplateError(`template failed: ${message}`);
       }
@@ -79,13 +106,17 @@ function describeCompileError(error: unknown): TemplateError {
   const parse = /^Parse error on line (\d+):/.exec(first);
   if (parse) {
     const got = /got '([^']+)'/.exec(lines[lines.length - 1] ?? '')?.[1];
-    const found = got === 'EOF' ? 'the end of the template' : got === 'INVALID' ? 'an invalid character' : got ? `token ${got}` : undefined;
+    const found = got === 'EOF' ? 'end of template' : got === 'INVALID' ? 'character' : got ? `token ${got}` : undefined;
     return new TemplateError(`invalid template: ${first}${found ? ` unexpected ${found}` : ''}`, undefined, Number(parse[1]));
   }
   const located = error as Error & { lineNumber?: unknown; column?: unknown };
   const line = typeof located.lineNumber === 'number' ? located.lineNumber : Number(/line (\d+)/.exec(first)?.[1]) || undefined;
   const column = typeof located.column === 'number' ? located.column : undefined;
-  return new TemplateError(`invalid template: ${first}`, undefined, line, column);
+  const helper = /unknown helper (\S+)/.exec(first)?.[1];
+  const message = helper
+    ? `unknown helper "${helper}" (Hookflow's helpers: ${HOOKFLOW_HELPERS.join(', ')})`
+    : first.replace(/ - \d+:\d+$/, '');
+  return new TemplateError(`invalid template: ${message}`, undefined, line, column);
 }
 
 /** Partials and decorators would need a registry Hookflow doesn't have; they would only fail at render. */

@@ -63,7 +63,10 @@ function tokenStart(source: string, failure: Partial<jsonata.JsonataError>): num
   const end = Math.min(Math.max(position, 1), source.length);
   const token = typeof failure.token === 'string' && failure.token !== '(end)' ? failure.token : undefined;
   if (token && token.length > 0 && source.slice(end - token.length, end) === token) return end - token.length;
-  return end - 1;
+  // At the end of the expression, point at its last character rather than trailing blanks.
+  let last = end - 1;
+  while (last > 0 && /\s/.test(source[last]!)) last -= 1;
+  return last;
 }
 
 function onEntry(_node: unknown, _input: unknown, environment: jsonata.Environment): void {

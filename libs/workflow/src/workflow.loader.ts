@@ -6,9 +6,10 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import { CronTime } from 'cron';
 import ipaddr from 'ipaddr.js';
-import { isMap, isScalar, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { parseDuration, parseSize } from './duration.js';
 import { compileTemplate, TemplateError } from './handlebars.template.js';
 import { compileExpression, ExpressionError } from './jsonata.expression.js';
@@ -43,46 +44,32 @@ export type Environment = Record<string, string | undefined>;
 
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
 const validateWorkflow = ajv.compile(workflowSchema);
-/** A separate instance for users' body schemas, so theirs can't collide with ours. */
-const bodyAjv = new Ajv({ allErrors: true, strict: false });
 
 type Path = Array<string | number>;
 
 /** Parsed YAML with positions, used to point every error at its place in the file. */
 class SourceMap {
-  private readonly lines: string[];
-
   constructor(
     readonly file: string,
     private readonly doc: Document,
     private readonly counter: LineCounter,
-    text: string,
-  ) {
-    this.lines = text.split('\n');
-  }
+    private readonly text: string,
+  ) {}
 
   error(path: Path, message: string, key?: string): WorkflowError {
     return { file: this.file, ...this.position(path, key), message };
   }
 
-  /** An error inside an expression or template, at the offset the parser reported. */
-  errorAt(path: Path, offset: number | undefined, message: string): WorkflowError {
+  /**
+   * An error inside an expression or template: `index` is the 0-based offset in the scalar's
+   * value, mapped back through quotes, escapes, folding and block indentation to the file.
+   */
+  errorAt(path: Path, index: number | undefined, message: string): WorkflowError {
     const node = this.node(path);
-    if (offset === undefined || !isScalar(node) || !node.range) return this.error(path, message);
-    const start = this.counter.linePos(node.range[0]);
-    const value = String(node.value);
-    const before = value.slice(0, Math.max(0, offset - 1));
-    const lineIndex = before.split('\n').length - 1;
-    const column = before.length - before.lastIndexOf('\n') - 1;
-    if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
-      const line = start.line + 1 + lineIndex;
-      const text = this.lines[line - 1] ?? '';
-      const contentLine = value.split('\n')[lineIndex] ?? '';
-      return { file: this.file, line, col: text.length - contentLine.length + column + 1, message };
-    }
-    if (lineIndex > 0) return { file: this.file, ...start, message };
-    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE ? 1 : 0;
-    return { file: this.file, line: start.line, col: start.col + quoted + column, message };
+    if (index === undefined || !isScalar(node) || !node.range) return this.error(path, message);
+    const offset = scalarOffset(this.text, node, index);
+    if (offset === undefined) return this.error(path, message);
+    return { file: this.file, ...this.counter.linePos(offset), message };
   }
 
   private node(path: Path): Node | undefined {
@@ -103,6 +90,92 @@ class SourceMap {
   }
 }
 
+const ESCAPE_LENGTH: Record<string, number> = { x: 4, u: 6, U: 10 };
+
+/**
+ * The file offset of character `index` of a scalar's value. Walks the source beside the
+ * value: characters that match advance both, source whitespace that folding or block
+ * indentation removed is skipped, and quote escapes are decoded. Undefined when the two
+ * disagree in a way this walk cannot explain.
+ */
+function scalarOffset(text: string, node: Scalar, index: number): number | undefined {
+  if (typeof node.value !== 'string' || node.value.length === 0 || !node.range) return undefined;
+  const value = node.value;
+  const target = Math.min(Math.max(index, 0), value.length - 1);
+  const [start, end] = node.range;
+  const raw = text.slice(start, end);
+  const double = node.type === Scalar.QUOTE_DOUBLE;
+  const single = node.type === Scalar.QUOTE_SINGLE;
+  let j = double || single ? 1 : 0;
+  if (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED) {
+    // The content starts on the line after the `|` or `>` header.
+    j = raw.indexOf('\n') + 1;
+    if (j === 0) return undefined;
+  }
+  const isSpace = (char: string | undefined): boolean => char === ' ' || char === '\t' || char === '\n' || char === '\r';
+  let i = 0;
+  while (i <= target && j < raw.length) {
+    if (double && raw[j] === '\\') {
+      const next = raw[j + 1] ?? '';
+      if (next === '\n' || next === '\r') {
+        j += 1; // an escaped line break: the break and the next line's indentation vanish
+        continue;
+      }
+      const length = ESCAPE_LENGTH[next] ?? 2;
+      const width = next === 'U' ? String.fromCodePoint(parseInt(raw.slice(j + 2, j + 10), 16) || 0).length : 1;
+      if (target < i + width) return start + j;
+      i += width;
+      j += length;
+      continue;
+    }
+    if (single && raw[j] === "'" && raw[j + 1] === "'") {
+      if (i === target) return start + j;
+      i += 1;
+      j += 2;
+      continue;
+    }
+    if (value[i] === raw[j]) {
+      if (i === target) return start + j;
+      i += 1;
+      j += 1;
+    } else if (isSpace(raw[j])) {
+      j += 1;
+    } else if (isSpace(value[i])) {
+      if (i === target) return start + j;
+      i += 1;
+    } else {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Where a YAML error is: the parser's offset, or for an unclosed quote the quote that opened it. */
+function yamlErrorPosition(doc: Document, counter: LineCounter, error: YAMLError): { line: number; col: number } {
+  let offset = error.pos[0];
+  if (error.code === 'MISSING_CHAR' && /quote/.test(error.message)) {
+    visit(doc, {
+      Scalar(_key, node) {
+        const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+        if (quoted && node.range && node.range[0] < error.pos[0] && node.range[1] >= error.pos[0]) {
+          offset = node.range[0];
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+  }
+  return counter.linePos(offset);
+}
+
+/** Where a node of a workflow's text is (its nearest existing ancestor if it is absent), for errors found after loading. */
+export function sourcePosition(file: string, text: string, path: Path): { line: number; col: number } {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  const { line, col } = new SourceMap(file, doc, counter, text).error(path, '');
+  return { line, col };
+}
+
 export function workflowVersion(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }
@@ -118,21 +191,27 @@ export function loadWorkflowSource(file: string, text: string, env: Environment)
       id: fallbackId,
       errors: doc.errors.map((error) => ({
         file,
-        line: error.linePos?.[0].line ?? 1,
-        col: error.linePos?.[0].col ?? 1,
+        ...yamlErrorPosition(doc, counter, error),
         message: `invalid YAML: ${error.message.split('\n')[0]}`,
       })),
     };
   }
   const source = new SourceMap(file, doc, counter, text);
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // Alias bombs and unresolvable aliases fail here rather than in the parser.
+    return { file, id: fallbackId, errors: [source.error([], `invalid YAML: ${(error as Error).message}`)] };
+  }
   const id = isRecord(data) && typeof data.id === 'string' ? data.id : fallbackId;
   if (!validateWorkflow(data)) {
     return { file, id, errors: describeSchemaErrors(validateWorkflow.errors ?? [], source) };
   }
   const builder = new WorkflowBuilder(source, env);
   const workflow = builder.build(data as unknown as RawWorkflow, { id, file, text, fallbackId });
-  return builder.errors.length > 0 ? { file, id, errors: builder.errors } : { file, id, workflow: workflow!, errors: [] };
+  if (builder.errors.length > 0) return { file, id, errors: [...builder.errors].sort(byPosition) };
+  return { file, id, workflow: workflow!, errors: [] };
 }
 
 interface RawAuth {
@@ -238,7 +317,7 @@ class WorkflowBuilder {
       allowIps: raw.allowIps ?? [],
     };
     trigger.allowIps.forEach((cidr, index) => {
-      if (!ipaddr.isValidCIDR(cidr) && !ipaddr.isValid(cidr)) {
+      if (!isIpOrCidr(cidr)) {
         this.errors.push(this.source.error([...at, 'allowIps', index], `"${cidr}" is not an IP address or CIDR range`));
       }
     });
@@ -246,13 +325,10 @@ class WorkflowBuilder {
     if (raw.maxBody !== undefined) trigger.maxBodyBytes = parseSize(raw.maxBody);
     if (raw.schema) {
       try {
-        const validate = bodyAjv.compile(raw.schema);
+        const validate = compileBodySchema(raw.schema);
         trigger.schema = {
           source: raw.schema,
-          validate: (body: unknown): BodyViolation[] =>
-            validate(body)
-              ? []
-              : (validate.errors ?? []).map((error) => ({ path: error.instancePath || '/', message: error.message ?? 'invalid' })),
+          validate: (body: unknown): BodyViolation[] => (validate(body) ? [] : (validate.errors ?? []).map(bodyViolation)),
         };
       } catch (error) {
         this.errors.push(this.source.error([...at, 'schema'], `invalid JSON Schema: ${(error as Error).message}`));
@@ -276,7 +352,7 @@ class WorkflowBuilder {
       } catch (error) {
         // Missing secrets were reported where they are declared; only report other failures.
         if (!(error instanceof TemplateError && error.missingName?.startsWith('secrets.'))) {
-          this.errors.push(this.source.error(path, (error as Error).message));
+          this.errors.push(this.source.error(path, `${pathLabel(path)}: ${(error as Error).message}`));
         }
         return '';
       }
@@ -311,7 +387,12 @@ class WorkflowBuilder {
     try {
       new CronTime(trigger.schedule, trigger.timezone);
     } catch (error) {
-      this.errors.push(this.source.error(path, `invalid cron "${trigger.schedule}": ${(error as Error).message}`));
+      const message = (error as Error).message;
+      if (trigger.timezone !== undefined && /time ?zone/i.test(message)) {
+        this.errors.push(this.source.error(['trigger', 'cron', 'timezone'], `invalid cron timezone "${trigger.timezone}"`));
+      } else {
+        this.errors.push(this.source.error(path, `invalid cron "${trigger.schedule}": ${message}`));
+      }
       return undefined;
     }
     return trigger;
@@ -354,8 +435,8 @@ class WorkflowBuilder {
     try {
       return compileExpression(source);
     } catch (error) {
-      const failure = error as ExpressionError;
-      this.errors.push(this.source.errorAt(path, failure.position, `${pathLabel(path)}: ${failure.message}`));
+      if (!(error instanceof ExpressionError)) throw error;
+      this.errors.push(this.source.errorAt(path, error.start, `${pathLabel(path)}: ${error.message}`));
       return undefined;
     }
   }
@@ -364,14 +445,17 @@ class WorkflowBuilder {
     try {
       const template = compileTemplate(text);
       for (const name of template.paths) {
-        const [root, secret] = name.split('.');
+        const [root, secret] = name.split(/[./]/);
         if (root === 'secrets' && secret !== undefined && !this.declared.has(secret)) {
-          this.errors.push(this.source.error(path, `${pathLabel(path)}: secrets.${secret} is not declared in secrets:`));
+          const message = `${pathLabel(path)}: secrets.${secret} is not declared in secrets:`;
+          this.errors.push(this.source.errorAt(path, indexOf(text, name), message));
         }
       }
       return template;
     } catch (error) {
-      this.errors.push(this.source.error(path, `${pathLabel(path)}: ${(error as Error).message}`));
+      if (!(error instanceof TemplateError)) throw error;
+      const message = `${pathLabel(path)}: ${error.message}`;
+      this.errors.push(this.source.errorAt(path, lineColumnIndex(text, error.line, error.column), message));
       return undefined;
     }
   }
@@ -380,10 +464,11 @@ class WorkflowBuilder {
   private stepTemplate(path: Path, text: string, earlier: Set<string>): CompiledTemplate | undefined {
     const template = this.template(path, text);
     for (const name of template?.paths ?? []) {
-      const [root, stepId] = name.split('.');
+      const [root, stepId] = name.split(/[./]/);
       if (root === 'steps' && stepId !== undefined && !earlier.has(stepId)) {
         const known = earlier.size > 0 ? [...earlier].join(', ') : 'none';
-        this.errors.push(this.source.error(path, `${pathLabel(path)}: unknown name ${name} (earlier steps: ${known})`));
+        const message = `${pathLabel(path)}: unknown name ${name} (earlier steps: ${known})`;
+        this.errors.push(this.source.errorAt(path, indexOf(text, name), message));
       }
     }
     return template;
@@ -393,6 +478,49 @@ class WorkflowBuilder {
 /** Stands in for a part that failed to compile; the workflow is invalid and never runs it. */
 const placeholderExpression: CompiledExpression = { source: '', evaluate: () => Promise.resolve(undefined) };
 const placeholderTemplate: CompiledTemplate = { source: '', paths: [], render: () => '' };
+
+function indexOf(text: string, part: string): number | undefined {
+  const index = text.indexOf(part);
+  return index >= 0 ? index : undefined;
+}
+
+/** The 0-based index of a template line (1-based) and column (0-based); a bare line 1 says nothing. */
+function lineColumnIndex(text: string, line: number | undefined, column: number | undefined): number | undefined {
+  if (line === undefined || (line === 1 && column === undefined)) return undefined;
+  const lines = text.split('\n');
+  if (line > lines.length) return undefined;
+  const before = lines.slice(0, line - 1).reduce((sum, content) => sum + content.length + 1, 0);
+  return before + Math.min(column ?? 0, Math.max(0, lines[line - 1]!.length - 1));
+}
+
+/** Four-part decimal IPv4 or IPv6, each optionally with a prefix length; not ipaddr's lax `10.1`. */
+function isIpOrCidr(text: string): boolean {
+  return (
+    ipaddr.IPv4.isValidFourPartDecimal(text) ||
+    ipaddr.IPv4.isValidCIDRFourPartDecimal(text) ||
+    ipaddr.IPv6.isValid(text) ||
+    ipaddr.IPv6.isValidCIDR(text)
+  );
+}
+
+/**
+ * Each body schema gets its own Ajv: a shared one would refuse a schema whose `$id` it has
+ * seen (every reload) and would keep every schema ever loaded.
+ */
+function compileBodySchema(schema: object): ReturnType<Ajv['compile']> {
+  const bodyAjv = new Ajv({ allErrors: true, strict: false });
+  // ajv-formats is CommonJS: under NodeNext its default import is the module, whose `default` is the plugin.
+  ajvFormats.default(bodyAjv);
+  return bodyAjv.compile(schema);
+}
+
+/** A violation at the property it concerns: a missing property is reported at its own path. */
+function bodyViolation(error: ErrorObject): BodyViolation {
+  const params = error.params as Record<string, unknown>;
+  const missing = error.keyword === 'required' || error.keyword === 'dependentRequired' ? params.missingProperty : undefined;
+  const path = typeof missing === 'string' ? `${error.instancePath}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}` : error.instancePath;
+  return { path: path || '/', message: error.message ?? 'invalid' };
+}
 
 function pathLabel(path: Path): string {
   return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '');
@@ -419,13 +547,39 @@ function describeSchemaErrors(errors: ErrorObject[], source: SourceMap): Workflo
       .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
       .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
     const label = pathLabel(path) || 'the workflow';
-    // A oneOf failure explains itself through its description better than its branches do.
-    const oneOf = list.find((error) => error.keyword === 'oneOf');
-    const chosen = oneOf ? [oneOf] : list;
-    for (const error of chosen) described.push(describeOne(error, path, label, source));
+    for (const error of explainOneOf(list, errors)) described.push(describeOne(error, path, label, source));
   }
   const unique = new Map(described.map((error) => [`${error.line}:${error.col}:${error.message}`, error]));
-  return [...unique.values()].sort((a, b) => a.line - b.line || a.col - b.col);
+  return [...unique.values()].sort(byPosition);
+}
+
+function byPosition(a: WorkflowError, b: WorkflowError): number {
+  return a.line - b.line || a.col - b.col;
+}
+
+/**
+ * A oneOf failure drags in the errors of every branch. A described oneOf (durations, sizes)
+ * explains itself best by its description. Otherwise the branches whose type doesn't fit
+ * the value are noise, and what the fitting branch says is the explanation (`auth` missing
+ * `preset`), here or deeper in the value, where those errors are reported at their own paths.
+ */
+function explainOneOf(list: ErrorObject[], all: ErrorObject[]): ErrorObject[] {
+  const oneOf = list.find((error) => error.keyword === 'oneOf');
+  if (!oneOf) return list;
+  const rest = list.filter((error) => error !== oneOf);
+  if ((oneOf.parentSchema as { description?: string } | undefined)?.description) {
+    return [oneOf, ...rest.filter((error) => error.keyword !== 'type' && error.keyword !== 'pattern')];
+  }
+  const typeErrors = rest.filter((error) => error.keyword === 'type');
+  const explained = rest.filter((error) => error.keyword !== 'type');
+  if (explained.length > 0) return explained;
+  const deeper = all.some((error) => error.instancePath.startsWith(`${oneOf.instancePath}/`));
+  if (deeper) return [];
+  if (typeErrors.length > 0) {
+    const types = typeErrors.map((error) => String((error.params as { type?: unknown }).type));
+    return [{ ...oneOf, keyword: 'type', message: `must be ${[...new Set(types)].join(' or ')}` }];
+  }
+  return [oneOf];
 }
 
 function describeOne(error: ErrorObject, path: Path, label: string, source: SourceMap): WorkflowError {

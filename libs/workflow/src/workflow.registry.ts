@@ -4,8 +4,8 @@
  * stays reachable by id and version so that a run finishes on the version it started with.
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
-import { loadWorkflowSource, type Environment, type LoadedFile } from './workflow.loader.js';
+import { basename, extname, join, relative } from 'node:path';
+import { loadWorkflowSource, sourcePosition, type Environment, type LoadedFile } from './workflow.loader.js';
 import type { Workflow, WorkflowError } from './workflow.types.js';
 
 export interface WorkflowStatus {
@@ -22,6 +22,8 @@ export class WorkflowRegistry {
   private byId = new Map<string, Workflow>();
   private byPath = new Map<string, Workflow>();
   private readonly versions = new Map<string, Workflow>();
+  /** Loads run one after another, so a slow earlier load can't overwrite a later one. */
+  private loading: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -29,34 +31,55 @@ export class WorkflowRegistry {
   ) {}
 
   /** Reads every `*.yaml`/`*.yml` under the folder and swaps the served set in one step. */
-  async load(): Promise<WorkflowStatus[]> {
-    const files = await listWorkflowFiles(this.dir);
-    const loaded = await Promise.all(
-      files.map(async (path) => loadWorkflowSource(relative(this.dir, path), await readFile(path, 'utf8'), this.env)),
-    );
-    this.apply(loaded);
-    return this.statuses;
+  load(): Promise<WorkflowStatus[]> {
+    const next = this.loading.then(async () => {
+      const files = await listWorkflowFiles(this.dir);
+      this.apply(await Promise.all(files.map((path) => this.loadFile(path))));
+      return this.statuses;
+    });
+    this.loading = next.catch(() => undefined);
+    return next;
   }
 
-  /** Replaces the served set with these loaded files (exposed for tests and the CLI). */
+  /**
+   * Replaces the served set with these loaded files, in order (exposed for tests and the CLI).
+   * A file serves its new version, or else its last valid one; a second file claiming an id
+   * or hook path already served is invalid and the first keeps it.
+   */
   apply(loaded: LoadedFile[]): void {
-    const previous = this.byId;
-    markDuplicates(loaded);
+    const previous = new Map(this.statuses.flatMap((status) => (status.workflow ? [[status.file, status.workflow] as const] : [])));
+    const ids = new Map<string, string>();
+    const paths = new Map<string, string>();
     const statuses: WorkflowStatus[] = [];
     const byId = new Map<string, Workflow>();
     const byPath = new Map<string, Workflow>();
     for (const file of loaded) {
-      const serving = file.workflow ?? lastValid(previous.get(file.id), file.file);
-      if (serving && !byId.has(serving.id)) {
+      const errors = [...file.errors];
+      const candidates = [file.workflow, previous.get(file.file)].filter((workflow): workflow is Workflow => workflow !== undefined);
+      let serving: Workflow | undefined;
+      for (const candidate of new Set(candidates)) {
+        const conflict = duplicateOf(candidate, ids, paths);
+        if (!conflict) {
+          serving = candidate;
+          break;
+        }
+        // Report the file's own version's conflict; an old version's is no news to its author.
+        if (candidate === file.workflow) errors.push(conflict);
+      }
+      if (serving) {
+        ids.set(serving.id, file.file);
         byId.set(serving.id, serving);
-        if (serving.webhook) byPath.set(serving.webhook.path, serving);
+        if (serving.webhook) {
+          paths.set(serving.webhook.path, file.file);
+          byPath.set(serving.webhook.path, serving);
+        }
         this.remember(serving);
       }
       statuses.push({
-        id: file.id,
+        id: serving?.id ?? file.id,
         file: file.file,
-        status: file.workflow ? 'active' : 'invalid',
-        errors: file.errors,
+        status: file.workflow !== undefined && serving === file.workflow ? 'active' : 'invalid',
+        errors,
         ...(serving ? { workflow: serving } : {}),
       });
     }
@@ -78,10 +101,16 @@ export class WorkflowRegistry {
     const exact = this.byPath.get(path);
     if (exact) return { workflow: exact };
     const slash = path.lastIndexOf('/');
-    if (slash <= 0) return undefined;
+    if (slash <= 0 || slash === path.length - 1) return undefined;
     const parent = this.byPath.get(path.slice(0, slash));
     if (!parent?.webhook?.auth.some((auth) => auth.type === 'token')) return undefined;
-    return { workflow: parent, pathToken: decodeURIComponent(path.slice(slash + 1)) };
+    let pathToken: string;
+    try {
+      pathToken = decodeURIComponent(path.slice(slash + 1));
+    } catch {
+      return undefined; // a malformed %-escape can't be anyone's token
+    }
+    return { workflow: parent, pathToken };
   }
 
   /** A version loaded by this process, or one compiled from storage and remembered. */
@@ -100,34 +129,35 @@ export class WorkflowRegistry {
     this.remember(loaded.workflow);
     return loaded.workflow;
   }
-}
 
-function lastValid(previous: Workflow | undefined, file: string): Workflow | undefined {
-  return previous && previous.file === file ? previous : undefined;
-}
-
-/** A second file claiming an id or hook path already taken is invalid; the first keeps it. */
-function markDuplicates(loaded: LoadedFile[]): void {
-  const ids = new Map<string, string>();
-  const paths = new Map<string, string>();
-  for (const file of loaded) {
-    const takenBy = ids.get(file.id);
-    if (takenBy) {
-      file.errors.push({ file: file.file, line: 1, col: 1, message: `duplicate workflow id "${file.id}" (also in ${takenBy})` });
-      delete file.workflow;
-      continue;
+  /** A file that can't be read is one invalid workflow, not a failed load. */
+  private async loadFile(path: string): Promise<LoadedFile> {
+    const file = relative(this.dir, path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      const message = `cannot read the file: ${(error as Error).message}`;
+      return { file, id: basename(file, extname(file)), errors: [{ file, line: 1, col: 1, message }] };
     }
-    ids.set(file.id, file.file);
-    const path = file.workflow?.webhook?.path;
-    if (path === undefined) continue;
-    const pathTakenBy = paths.get(path);
-    if (pathTakenBy) {
-      file.errors.push({ file: file.file, line: 1, col: 1, message: `duplicate webhook path "${path}" (also in ${pathTakenBy})` });
-      delete file.workflow;
-      continue;
-    }
-    paths.set(path, file.file);
+    return loadWorkflowSource(file, text, this.env);
   }
+}
+
+/** The error for a workflow whose id or hook path another file already serves, pointed at that field. */
+function duplicateOf(workflow: Workflow, ids: Map<string, string>, paths: Map<string, string>): WorkflowError | undefined {
+  const idTakenBy = ids.get(workflow.id);
+  if (idTakenBy !== undefined) {
+    const at = sourcePosition(workflow.file, workflow.source, ['id']);
+    return { file: workflow.file, ...at, message: `duplicate workflow id "${workflow.id}" (also in ${idTakenBy})` };
+  }
+  const path = workflow.webhook?.path;
+  const pathTakenBy = path !== undefined ? paths.get(path) : undefined;
+  if (path !== undefined && pathTakenBy !== undefined) {
+    const at = sourcePosition(workflow.file, workflow.source, ['trigger', 'webhook', 'path']);
+    return { file: workflow.file, ...at, message: `duplicate webhook path "${path}" (also in ${pathTakenBy})` };
+  }
+  return undefined;
 }
 
 export async function listWorkflowFiles(dir: string): Promise<string[]> {

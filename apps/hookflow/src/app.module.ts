@@ -1,0 +1,25 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ApiErrorFilter, ApiModule } from '#libs/api';
+import type { HookflowConfig } from '#libs/config';
+import { IngressModule } from '#libs/ingress';
+import { RunnerModule } from '#libs/runner';
+import { StoreModule } from '#libs/store';
+import { CoreModule } from './core.module.js';
+
+/** Wiring only: the role decides whether this process serves HTTP, runs workers, or both. */
+@Module({})
+export class AppModule {
+  static forRoot(config: HookflowConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        StoreModule.forRoot(config.databaseUrl),
+        CoreModule.forRoot(config),
+        RunnerModule,
+        ...(config.servesWeb ? [IngressModule, ApiModule] : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }],
+    };
+  }
+}

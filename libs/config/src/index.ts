@@ -1,0 +1,1 @@
+export { HookflowConfig, loadConfig, ConfigError, type Role } from './hookflow.config.js';

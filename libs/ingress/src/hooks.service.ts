@@ -1,0 +1,239 @@
+/**
+ * Intake: the checks of SPEC §3 in their order, cheapest and most selective first (rate
+ * limits before signatures are computed), then one short transaction committing the
+ * delivery and its queued run before the 202. Every request to a known path is recorded.
+ */
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { HookflowConfig } from '#libs/config';
+import { isTruthy } from '#libs/engine';
+import { DeliveryRepository, RunSignal, type NewDelivery } from '#libs/store';
+import { WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
+import { verifyAuth } from './auth/index.js';
+import { parseBody } from './body.parser.js';
+import { readBody } from './body.reader.js';
+import { clientIp, parseTrustProxy, type TrustProxy } from './client-ip.js';
+import { maskHeaders, truncateBody } from './header-mask.js';
+import { INGRESS_STATUS, type IngressErrorCode } from './ingress.errors.js';
+import { compileAllowlist } from './ip-allowlist.js';
+import { HookRateLimiter } from './rate-limiter.js';
+
+/** How much of a rejected request's body is kept for inspection. */
+export const REJECTED_BODY_CAP = 64 * 1024;
+
+export interface IncomingHook {
+  method: string;
+  /** The path after `/hooks/`, without the query string. */
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  remoteAddress: string;
+  body: AsyncIterable<Buffer | string> & { destroy?(): void };
+}
+
+export interface HookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+  /** Close the connection after answering (the rest of an oversized body is not read). */
+  close?: boolean;
+}
+
+/** What is known about a delivery as the checks go; becomes its record. */
+interface Intake {
+  id: string;
+  workflow: Workflow;
+  trigger: WebhookTrigger;
+  hook: IncomingHook;
+  receivedAt: number;
+  ip: string;
+  headers: Record<string, string>;
+  raw?: Buffer;
+}
+
+@Injectable()
+export class HooksService {
+  private readonly logger = new Logger(HooksService.name);
+  private readonly trustProxy: TrustProxy;
+  private readonly limiter = new HookRateLimiter();
+  /** Allowlists compiled once per trigger object; a reload brings new trigger objects. */
+  private readonly allowlists = new WeakMap<WebhookTrigger, (ip: string) => boolean>();
+
+  constructor(
+    private readonly registry: WorkflowRegistry,
+    private readonly deliveries: DeliveryRepository,
+    private readonly signal: RunSignal,
+    @Inject(HookflowConfig) private readonly config: HookflowConfig,
+  ) {
+    this.trustProxy = parseTrustProxy(config.trustProxy);
+  }
+
+  async receive(hook: IncomingHook): Promise<HookAnswer> {
+    const match = this.registry.findByPath(hook.path);
+    const trigger = match?.workflow.webhook;
+    if (!match || !trigger) return error('WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${hook.path}`);
+    const intake: Intake = {
+      id: uuidv7(),
+      workflow: match.workflow,
+      trigger,
+      hook,
+      receivedAt: Date.now(),
+      ip: clientIp(hook.remoteAddress, hook.headers['x-forwarded-for'], this.trustProxy),
+      headers: maskHeaders(hook.headers),
+    };
+    try {
+      return await this.check(intake, match.pathToken);
+    } catch (failure) {
+      this.logger.error({ msg: 'delivery could not be stored', workflowId: intake.workflow.id, deliveryId: intake.id, error: (failure as Error).message });
+      return error('STORAGE_UNAVAILABLE', 'the delivery could not be stored; retry later', { 'retry-after': '5' });
+    }
+  }
+
+  private async check(intake: Intake, pathToken: string | undefined): Promise<HookAnswer> {
+    const { trigger, hook } = intake;
+    if (!(trigger.methods as string[]).includes(hook.method)) {
+      return this.reject(intake, 'METHOD_NOT_ALLOWED', `${hook.method} is not allowed; use ${trigger.methods.join(', ')}`, {
+        allow: trigger.methods.join(', '),
+      });
+    }
+    if (trigger.allowIps.length > 0 && !this.allowlist(trigger)(intake.ip)) {
+      return this.reject(intake, 'IP_NOT_ALLOWED', `client ${intake.ip} is not in the allowlist`);
+    }
+    if (trigger.rateLimit) {
+      const verdict = await this.limiter.consume(intake.workflow.id, trigger.rateLimit, intake.ip);
+      if (!verdict.ok) {
+        return this.reject(intake, 'RATE_LIMITED', `more than ${trigger.rateLimit.requests} requests from ${intake.ip}`, {
+          'retry-after': String(verdict.retryAfterSeconds),
+        });
+      }
+    }
+    const limit = trigger.maxBodyBytes ?? this.config.maxBodyBytes;
+    const declared = Number(hook.headers['content-length']);
+    const read = await readBody(hook.body, limit, Number.isFinite(declared) ? declared : undefined);
+    if (!read.ok) {
+      const answer = await this.reject(intake, 'PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+      return { ...answer, close: true };
+    }
+    intake.raw = read.body;
+    if (trigger.auth.length > 0) {
+      const auth = verifyAuth(trigger.auth, {
+        rawBody: read.body,
+        headers: hook.headers,
+        ...(pathToken !== undefined ? { pathToken } : {}),
+        now: intake.receivedAt,
+      });
+      if (!auth.ok) return this.reject(intake, auth.code, auth.message);
+    } else if (pathToken !== undefined) {
+      return this.reject(intake, 'WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${hook.path}`);
+    }
+    const contentType = headerValue(hook.headers['content-type']);
+    const parsed = parseBody(contentType, read.body);
+    if (!parsed.ok) return this.reject(intake, parsed.code, parsed.message);
+    const body = parsed.body;
+    if (trigger.schema) {
+      const violations = trigger.schema.validate(body);
+      if (violations.length > 0) {
+        const answer = await this.reject(intake, 'SCHEMA_VIOLATION', `the body does not match the schema (${violations.length} violations)`);
+        return { ...answer, body: { error: { ...(answer.body.error as object), violations } } };
+      }
+    }
+    const delivery = { body, headers: intake.headers, query: hook.query, method: hook.method, path: hook.path, ip: intake.ip };
+    if (trigger.filter) {
+      let pass: boolean;
+      try {
+        pass = isTruthy(await trigger.filter.evaluate(delivery));
+      } catch (failure) {
+        return this.reject(intake, 'FILTER_FAILED', `filter: ${(failure as Error).message}`);
+      }
+      if (!pass) {
+        await this.deliveries.record(this.record(intake, 200, 'filtered', null, null, null));
+        return { status: 200, body: { deliveryId: intake.id, filtered: true } };
+      }
+    }
+    let idempotencyKey: string | null = null;
+    if (trigger.idempotencyKey) {
+      try {
+        const key = await trigger.idempotencyKey.evaluate(delivery);
+        idempotencyKey = key === undefined || key === null || key === '' ? null : typeof key === 'string' ? key : JSON.stringify(key);
+      } catch (failure) {
+        return this.reject(intake, 'IDEMPOTENCY_KEY_FAILED', `idempotencyKey: ${(failure as Error).message}`);
+      }
+    }
+    return this.accept(intake, body, idempotencyKey);
+  }
+
+  private async accept(intake: Intake, body: unknown, idempotencyKey: string | null): Promise<HookAnswer> {
+    const runId = uuidv7();
+    const receivedAt = new Date(intake.receivedAt).toISOString();
+    const { hook } = intake;
+    const result = await this.deliveries.accept(
+      { ...this.record(intake, 202, 'accepted', null, null, runId), idempotencyKey },
+      {
+        id: runId,
+        workflowId: intake.workflow.id,
+        workflowVersion: intake.workflow.version,
+        deliveryId: intake.id,
+        triggerType: 'webhook',
+        trigger: { body, headers: intake.headers, query: hook.query, method: hook.method, path: hook.path, ip: intake.ip, receivedAt, deliveryId: intake.id },
+        createdAt: intake.receivedAt,
+      },
+      { ...this.record(intake, 200, 'duplicate', null, null, null), id: uuidv7() },
+    );
+    if (result.duplicate) {
+      return { status: 200, body: { deliveryId: intake.id, runId: result.runId, duplicate: true } };
+    }
+    this.signal.notify();
+    return { status: 202, body: { deliveryId: intake.id, runId } };
+  }
+
+  private async reject(intake: Intake, code: IngressErrorCode, message: string, headers?: Record<string, string>): Promise<HookAnswer> {
+    await this.deliveries.record(this.record(intake, INGRESS_STATUS[code], 'rejected', code, message, null));
+    return error(code, message, headers);
+  }
+
+  private record(
+    intake: Intake,
+    status: number,
+    outcome: NewDelivery['outcome'],
+    reason: string | null,
+    message: string | null,
+    runId: string | null,
+  ): NewDelivery {
+    const capped = intake.raw && outcome === 'rejected' ? truncateBody(intake.raw, REJECTED_BODY_CAP) : undefined;
+    return {
+      id: intake.id,
+      workflowId: intake.workflow.id,
+      receivedAt: intake.receivedAt,
+      method: intake.hook.method,
+      path: intake.hook.path,
+      query: intake.hook.query,
+      headers: intake.headers,
+      body: capped ? capped.body : intake.raw ? intake.raw.toString('utf8') : null,
+      bodyTruncated: capped?.truncated ?? false,
+      ip: intake.ip,
+      status,
+      outcome,
+      reason,
+      message,
+      runId,
+      idempotencyKey: null,
+    };
+  }
+
+  private allowlist(trigger: WebhookTrigger): (ip: string) => boolean {
+    let allowed = this.allowlists.get(trigger);
+    if (!allowed) {
+      allowed = compileAllowlist(trigger.allowIps);
+      this.allowlists.set(trigger, allowed);
+    }
+    return allowed;
+  }
+}
+
+function error(code: IngressErrorCode, message: string, headers?: Record<string, string>): HookAnswer {
+  return { status: INGRESS_STATUS[code], body: { error: { code, message } }, ...(headers ? { headers } : {}) };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,131 @@
+/**
+ * Executes one claimed run: its steps in order through the engine, each outcome recorded
+ * before the next step starts. A step recorded as succeeded or skipped is never executed
+ * again; its recorded output is used instead. Retries are stored waits, not sleeps.
+ */
+import { Injectable, Logger } from '@nestjs/common';
+import { v7 as uuidv7 } from 'uuid';
+import { executeStep, FetchHttpClient, maskSecrets, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
+import { LeaseLostError, RunRepository, type ErrorInfo, type Execution } from '#libs/store';
+import type { Step, Workflow } from '#libs/workflow';
+import { WorkflowVersions } from './workflow-versions.service.js';
+
+@Injectable()
+export class RunExecutor {
+  private readonly logger = new Logger(RunExecutor.name);
+  private readonly ports: StepPorts = { http: new FetchHttpClient(), now: () => Date.now() };
+
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly versions: WorkflowVersions,
+  ) {}
+
+  async execute(runId: string, owner: string): Promise<void> {
+    try {
+      await this.executeLeased(runId, owner);
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        this.logger.warn({ msg: 'run lease lost; another worker has it or it was cancelled', runId });
+        return;
+      }
+      // Storage trouble: the lease will expire and the run resumes from its last recorded step.
+      this.logger.error({ msg: 'run interrupted', runId, error: (error as Error).message });
+    }
+  }
+
+  private async executeLeased(runId: string, owner: string): Promise<void> {
+    const execution = await this.runs.loadExecution(runId);
+    if (!execution) return;
+    const { run } = execution;
+    const workflow = await this.versions.resolve(run.workflowId, run.workflowVersion);
+    if (!workflow) {
+      const message = `workflow "${run.workflowId}" version ${run.workflowVersion} is not available (its file changed and it no longer compiles)`;
+      await this.runs.finishRun(owner, runId, { status: 'failed', error: { code: 'VERSION_UNAVAILABLE', message } }, Date.now());
+      return;
+    }
+    const secrets = Object.values(workflow.secrets);
+    const context: RunContext = {
+      trigger: run.trigger as RunContext['trigger'],
+      steps: {},
+      run: { id: run.id, workflowId: run.workflowId, attempt: run.attempt },
+      secrets: workflow.secrets,
+    };
+    const recorded = new Map(execution.steps.map((step) => [step.stepId, step]));
+    let cancelRequested = run.cancelRequested;
+    for (const [position, step] of workflow.steps.entries()) {
+      const prior = recorded.get(step.id);
+      if (prior?.status === 'succeeded') {
+        context.steps[step.id] = prior.output;
+        continue;
+      }
+      if (prior?.status === 'skipped') continue;
+      if (position > 0 && !cancelRequested) cancelRequested = await this.runs.isCancelRequested(runId);
+      if (cancelRequested) {
+        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
+        await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now());
+        return;
+      }
+      const next = await this.executeStep(owner, execution, workflow, step, position, context, secrets);
+      if (next === 'stop') return;
+    }
+    await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now());
+  }
+
+  private async executeStep(
+    owner: string,
+    execution: Execution,
+    workflow: Workflow,
+    step: Step,
+    position: number,
+    context: RunContext,
+    secrets: string[],
+  ): Promise<'next' | 'stop'> {
+    const { run } = execution;
+    const earlier = execution.attempts.filter((attempt) => attempt.stepId === step.id);
+    const number = earlier.reduce((max, attempt) => Math.max(max, attempt.number), 0) + 1;
+    const failures = earlier.filter((attempt) => attempt.runAttempt === run.attempt && attempt.status === 'failed').length;
+    const attemptId = uuidv7();
+    const startedAt = Date.now();
+    await this.runs.beginAttempt(owner, run.id, { stepId: step.id, position }, { id: attemptId, number, runAttempt: run.attempt }, startedAt);
+
+    const outcome = await this.safely(step, context, workflow);
+    const now = Date.now();
+    const ref = { stepId: step.id, position };
+    if (outcome.status === 'succeeded') {
+      context.steps[step.id] = outcome.output;
+      const attempt = { attemptId, status: 'succeeded' as const, startedAt, ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}) };
+      await this.runs.finishStep(owner, run.id, { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) }, attempt, undefined, now);
+      return 'next';
+    }
+    if (outcome.status === 'skipped') {
+      await this.runs.finishStep(owner, run.id, { ...ref, status: 'skipped', output: { reason: outcome.reason } }, { attemptId, status: 'succeeded', startedAt }, undefined, now);
+      return 'next';
+    }
+    const error: ErrorInfo = maskSecrets({ ...outcome.error, stepId: step.id }, secrets);
+    const attempt = { attemptId, status: 'failed' as const, startedAt, error, ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}) };
+    const output = outcome.output === undefined ? undefined : maskSecrets(outcome.output, secrets);
+    const delay = outcome.retryable && step.type === 'http' ? retryDelayMs(step.retry, failures + 1, Math.random, outcome.retryAfterMs) : undefined;
+    if (delay !== undefined) {
+      await this.runs.finishStep(owner, run.id, { ...ref, status: 'waiting', output, error }, attempt, { status: 'waiting', runAt: now + delay, error }, now);
+      this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
+    } else {
+      await this.runs.finishStep(owner, run.id, { ...ref, status: 'failed', output, error }, attempt, { status: 'failed', error }, now);
+      this.logger.warn({ msg: 'run failed', runId: run.id, stepId: step.id, code: error.code });
+    }
+    return 'stop';
+  }
+
+  /** The engine returns failures as values; anything it throws is a bug, recorded as a failure. */
+  private async safely(step: Step, context: RunContext, workflow: Workflow): Promise<StepOutcome> {
+    try {
+      return await executeStep(step, context, this.ports);
+    } catch (error) {
+      this.logger.error({ msg: 'step threw', workflowId: workflow.id, stepId: step.id, error: (error as Error).stack });
+      return {
+        status: 'failed',
+        error: { code: 'EXPRESSION_FAILED', message: `step "${step.id}" of workflow "${workflow.id}": internal error: ${(error as Error).message}` },
+        retryable: false,
+      };
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * The worker loop: claims due runs up to the concurrency limit, executes them, keeps their
+ * leases alive, and sleeps until the next run is due or a new one is signalled. At shutdown
+ * it stops claiming, lets running steps finish within a bound, and hands the rest back.
+ */
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HookflowConfig } from '#libs/config';
+import { RunQueueRepository, RunSignal, STORAGE, type Storage } from '#libs/store';
+import { RunExecutor } from './run.executor.js';
+
+/** Longest sleep between looks at the queue when nothing signals (other processes' work, clock drift). */
+const MAX_IDLE_MS = 5000;
+/** Shortest pause between claims when runs are due but could not be claimed, to never spin. */
+const MIN_PAUSE_MS = 25;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+@Injectable()
+export class RunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RunnerService.name);
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private pumping = false;
+  private again = false;
+  private stopping = false;
+  private started = false;
+
+  constructor(
+    private readonly queue: RunQueueRepository,
+    private readonly executor: RunExecutor,
+    private readonly signal: RunSignal,
+    private readonly config: HookflowConfig,
+    @Inject(STORAGE) private readonly storage: Storage,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runsWorkers) return;
+    if (this.storage.location.kind === 'sqlite') {
+      const orphans = await this.queue.expireAllLeases(Date.now());
+      if (orphans > 0) this.logger.log({ msg: 'resuming runs left running by the previous process', count: orphans });
+    }
+    this.started = true;
+    this.unsubscribe = this.signal.subscribe(() => void this.pump());
+    this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, Math.floor(this.config.leaseMs / 3)));
+    this.heartbeat.unref();
+    void this.pump();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    this.unsubscribe?.();
+    clearTimeout(this.timer);
+    const drained = Promise.allSettled([...this.inFlight.values()]);
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_GRACE_MS).unref());
+    if ((await Promise.race([drained, timeout])) === 'timeout') {
+      const released = await this.queue.release(this.owner, Date.now(), [...this.inFlight.keys()]).catch(() => 0);
+      this.logger.warn({ msg: 'released runs still in flight at shutdown', count: released });
+    }
+    clearInterval(this.heartbeat);
+  }
+
+  /** Claims as many due runs as there is room for; re-entrant calls fold into one more pass. */
+  async pump(): Promise<void> {
+    if (this.stopping) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = true;
+    let pause: number | undefined;
+    try {
+      do {
+        this.again = false;
+        const free = this.config.workerConcurrency - this.inFlight.size;
+        if (free <= 0) break;
+        const claimed = await this.queue.claim(this.owner, free, Date.now(), this.config.leaseMs);
+        for (const runId of claimed) this.start(runId);
+        if (claimed.length === free) this.again = true;
+      } while (this.again && !this.stopping);
+    } catch (error) {
+      this.logger.error({ msg: 'could not claim runs; retrying', error: (error as Error).message });
+      pause = 1000;
+    } finally {
+      this.pumping = false;
+    }
+    await this.sleep(pause);
+  }
+
+  private start(runId: string): void {
+    const execution = this.executor.execute(runId, this.owner).finally(() => {
+      this.inFlight.delete(runId);
+      void this.pump();
+    });
+    this.inFlight.set(runId, execution);
+  }
+
+  /** Sleeps until the next run is due (a retry, an expiring lease), or at most MAX_IDLE_MS. */
+  private async sleep(pause: number | undefined): Promise<void> {
+    if (this.stopping || this.inFlight.size >= this.config.workerConcurrency) return;
+    let delay = pause ?? MAX_IDLE_MS;
+    if (pause === undefined) {
+      const due = await this.queue.nextDueAt().catch(() => undefined);
+      if (due !== undefined) delay = Math.min(MAX_IDLE_MS, Math.max(MIN_PAUSE_MS, due - Date.now()));
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.pump(), delay);
+    this.timer.unref();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    await this.queue.heartbeat(this.owner, Date.now(), this.config.leaseMs).catch((error: Error) => {
+      this.logger.error({ msg: 'lease heartbeat failed', error: error.message });
+    });
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Finds the workflow version a run was created with: in memory when this process loaded it,
+ * else compiled from the source kept in storage (the file may have changed since).
+ */
+import { Injectable } from '@nestjs/common';
+import { WorkflowVersionRepository } from '#libs/store';
+import { WorkflowRegistry, type Workflow } from '#libs/workflow';
+
+@Injectable()
+export class WorkflowVersions {
+  constructor(
+    private readonly registry: WorkflowRegistry,
+    private readonly versions: WorkflowVersionRepository,
+  ) {}
+
+  async resolve(workflowId: string, version: string): Promise<Workflow | undefined> {
+    const loaded = this.registry.version(workflowId, version);
+    if (loaded) return loaded;
+    const stored = await this.versions.find(workflowId, version);
+    return stored && this.registry.compileStored(workflowId, stored.file, stored.source);
+  }
+
+  /** Stores the versions now being served, before any run can be created with them. */
+  async remember(workflows: readonly Workflow[]): Promise<void> {
+    await this.versions.save(
+      workflows.map((workflow) => ({ workflowId: workflow.id, version: workflow.version, file: workflow.file, source: workflow.source })),
+      Date.now(),
+    );
+  }
+}
