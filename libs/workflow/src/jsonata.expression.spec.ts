@@ -15,6 +15,18 @@ describe('compileExpression', () => {
     );
   });
 
+  const starts: Array<[string, number]> = [
+    ['a.b ] c', 4],
+    ['abc def', 4],
+    ['foo + ', 4],
+    ['a := 1', 0],
+  ];
+  for (const [source, start] of starts) {
+    it(`points at the start of the bad token in ${JSON.stringify(source)}`, () => {
+      assert.throws(() => compileExpression(source), (error: unknown) => error instanceof ExpressionError && error.start === start);
+    });
+  }
+
   const runaways: Array<[string, string, RegExp]> = [
     ['endless tail recursion', '($f := function($x){ $f($x) }; $f(1))', /longer than 50 ms/],
     ['deep recursion', '($f := function($x){ $x > 0 ? 1 + $f($x - 1) : 0 }; $f(100000))', /maximum depth|too deeply/],
