@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
-import { InspectionRepository, type RunStatus } from '#libs/store';
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { InspectionRepository, RunControlRepository, RunSignal, type ControlResult, type RunStatus } from '#libs/store';
+import { WorkflowRegistry } from '#libs/workflow';
 import { ApiError } from './api.errors.js';
 import { ApiTokenGuard } from './api-token.guard.js';
 import { presentRun, presentRunDetail } from './presenters.js';
@@ -10,7 +11,12 @@ const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting', 'suc
 @Controller('api/runs')
 @UseGuards(ApiTokenGuard)
 export class RunsController {
-  constructor(private readonly inspection: InspectionRepository) {}
+  constructor(
+    private readonly inspection: InspectionRepository,
+    private readonly control: RunControlRepository,
+    private readonly signal: RunSignal,
+    private readonly registry: WorkflowRegistry,
+  ) {}
 
   @Get()
   async list(
@@ -32,4 +38,38 @@ export class RunsController {
     if (!detail) throw new ApiError('RUN_NOT_FOUND', `no run ${id}`);
     return presentRunDetail(detail);
   }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  async retry(@Param('id') id: string): Promise<Record<string, unknown>> {
+    const result = settle(id, 'retry', await this.control.retry(id, Date.now()), 'only a failed run can be retried');
+    this.signal.notify();
+    return { runId: id, status: 'queued', attempt: result.attempt };
+  }
+
+  @Post(':id/replay')
+  @HttpCode(202)
+  async replay(@Param('id') id: string): Promise<Record<string, unknown>> {
+    // A replay runs the version serving now (the usual reason to replay is a fixed workflow),
+    // or the original version when the workflow is no longer served.
+    const version = (workflowId: string, original: string) => this.registry.get(workflowId)?.version ?? original;
+    const result = settle(id, 'replay', await this.control.replay(id, version, Date.now()), '');
+    this.signal.notify();
+    return { runId: result.runId, replayOf: id, status: 'queued' };
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(202)
+  async cancel(@Param('id') id: string): Promise<Record<string, unknown>> {
+    const result = settle(id, 'cancel', await this.control.cancel(id, Date.now()), 'only a queued, waiting or running run can be cancelled');
+    return result.status === 'cancelled'
+      ? { runId: id, status: 'cancelled' }
+      : { runId: id, status: 'running', cancelRequested: true, message: 'the run stops after its current step' };
+  }
+}
+
+function settle<T>(id: string, action: string, result: ControlResult<T>, conflict: string): T {
+  if (result.ok) return result.value;
+  if (result.reason === 'not-found') throw new ApiError('RUN_NOT_FOUND', `no run ${id}`);
+  throw new ApiError('INVALID_STATE', `cannot ${action} run ${id}: it is ${result.status}; ${conflict}`);
 }

@@ -20,3 +20,4 @@ export { RunStepEntity, type StepStatus } from './entities/run-step.entity.js';
 export { StepAttemptEntity } from './entities/step-attempt.entity.js';
 export { StoreModule, STORAGE } from './store.module.js';
 export { RunSignal } from './run-signal.js';
+export { RunControlRepository, type ControlResult } from './run-control.repository.js';

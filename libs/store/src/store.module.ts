@@ -7,6 +7,7 @@ import { openStorage, type Storage } from './data-source.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { InspectionRepository } from './inspection.repository.js';
 import { RunQueueRepository } from './run-queue.repository.js';
+import { RunControlRepository } from './run-control.repository.js';
 import { RunRepository } from './run.repository.js';
 import { RunSignal } from './run-signal.js';
 import { WorkflowVersionRepository } from './workflow-version.repository.js';
@@ -28,6 +29,7 @@ export class StoreModule implements OnApplicationShutdown {
       repository(DeliveryRepository, (storage) => new DeliveryRepository(storage.db)),
       repository(RunQueueRepository, (storage) => new RunQueueRepository(storage.db)),
       repository(RunRepository, (storage) => new RunRepository(storage.db)),
+      repository(RunControlRepository, (storage) => new RunControlRepository(storage.db)),
       repository(WorkflowVersionRepository, (storage) => new WorkflowVersionRepository(storage.db)),
       repository(InspectionRepository, (storage) => new InspectionRepository(storage.dataSource)),
       { provide: RunSignal, useFactory: () => new RunSignal(), inject: [] },

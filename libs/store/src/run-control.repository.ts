@@ -1,0 +1,69 @@
+/**
+ * An operator's actions on runs. Each is one conditional UPDATE, so it is safe against a
+ * worker changing the run at the same moment: the state it checks is the state it changes.
+ */
+import { v7 as uuidv7 } from 'uuid';
+import type { Database } from './database.js';
+import { INSERT_RUN, runParams } from './delivery.repository.js';
+import type { RunStatus } from './entities/run.entity.js';
+
+export type ControlResult<T = object> = { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
+
+export class RunControlRepository {
+  constructor(private readonly db: Database) {}
+
+  /** Resumes a failed run from its failed step; finished steps keep their outputs. */
+  async retry(runId: string, now: number): Promise<ControlResult<{ attempt: number }>> {
+    const rows = await this.db.all<{ attempt: number }>(
+      `UPDATE runs SET status = 'queued', attempt = attempt + 1, run_at = ?, error = NULL, finished_at = NULL,
+         lease_owner = NULL, cancel_requested = 0, updated_at = ?
+       WHERE id = ? AND status = 'failed' RETURNING attempt`,
+      [now, now, runId],
+    );
+    if (rows[0]) return { ok: true, value: { attempt: Number(rows[0].attempt) } };
+    return this.explain(runId);
+  }
+
+  /** Cancels a queued or waiting run at once; a running one stops after its current step. */
+  async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled' | 'running' }>> {
+    const error = JSON.stringify({ code: 'CANCELLED', message: 'cancelled by an operator' });
+    const cancelled = await this.db.run(
+      `UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
+       WHERE id = ? AND status IN ('queued', 'waiting')`,
+      [error, now, now, runId],
+    );
+    if (cancelled === 1) return { ok: true, value: { status: 'cancelled' } };
+    const requested = await this.db.run(`UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'`, [
+      now,
+      runId,
+    ]);
+    if (requested === 1) return { ok: true, value: { status: 'running' } };
+    return this.explain(runId);
+  }
+
+  /** A new run of the same trigger, on the given version (normally the one serving now). */
+  async replay(runId: string, version: (workflowId: string, original: string) => string, now: number): Promise<ControlResult<{ runId: string }>> {
+    const [run] = await this.db.all(`SELECT workflow_id, workflow_version, delivery_id, trigger_type, trigger FROM runs WHERE id = ?`, [runId]);
+    if (!run) return { ok: false, reason: 'not-found' };
+    const id = uuidv7();
+    const workflowId = String(run.workflow_id);
+    await this.db.run(
+      INSERT_RUN,
+      runParams({
+        id,
+        workflowId,
+        workflowVersion: version(workflowId, String(run.workflow_version)),
+        deliveryId: (run.delivery_id as string | null) ?? null,
+        triggerType: run.trigger_type as 'webhook' | 'cron',
+        trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
+        createdAt: now,
+      }),
+    );
+    return { ok: true, value: { runId: id } };
+  }
+
+  private async explain(runId: string): Promise<{ ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus }> {
+    const [row] = await this.db.all<{ status: RunStatus }>(`SELECT status FROM runs WHERE id = ?`, [runId]);
+    return row ? { ok: false, reason: 'conflict', status: row.status } : { ok: false, reason: 'not-found' };
+  }
+}
