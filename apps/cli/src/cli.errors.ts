@@ -4,13 +4,7 @@
  * Anything else that escapes a command is a bug and keeps its stack.
  */
 export type CliErrorCode =
-  | 'FOLDER_NOT_FOUND'
-  | 'WORKFLOW_NOT_FOUND'
-  | 'NO_WEBHOOK'
-  | 'PAYLOAD_UNREADABLE'
-  | 'PAYLOAD_INVALID'
-  | 'BAD_OPTION'
-  | 'SEND_FAILED';
+  'FOLDER_NOT_FOUND' | 'WORKFLOW_NOT_FOUND' | 'NO_WEBHOOK' | 'PAYLOAD_UNREADABLE' | 'PAYLOAD_INVALID' | 'SEND_FAILED';
 
 export class CliError extends Error {
   constructor(

@@ -1,10 +1,12 @@
 /** Builds the Nest app on Fastify for a configuration; main.ts and the e2e tests both use it. */
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { ConsoleLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { API_TOKENS, setupOpenApi } from '#libs/api';
 import type { HookflowConfig } from '#libs/config';
+import { createLogger, RequestLog, requestId, type HookflowLogger } from '#libs/logging';
+import { WorkflowRegistry } from '#libs/workflow';
 import { AppModule } from './app.module.js';
 
 /** Slow clients get this long to send their headers and their whole request. */
@@ -18,24 +20,33 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionTimeout: REQUEST_TIMEOUT_MS,
     return503OnClosing: true,
+    genReqId: requestId,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   // Bodies are read by the handlers themselves (hooks need the exact bytes and a streaming
   // limit; the API takes none), so Fastify must not consume them.
   const fastify = adapter.getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  const logger = new ConsoleLogger({ json: true, logLevels: logLevels(config.logLevel) });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger, abortOnError: false, bodyParser: false });
+  const log = createLogger(config.logLevel);
+  const requests = new RequestLog(log.pino);
+  if (config.servesWeb) requests.register(fastify);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger: log.nest, abortOnError: false, bodyParser: false });
+  const registry = app.get(WorkflowRegistry);
+  requests.hookPaths = registry;
+  maskSecretValues(log, registry, app.get<readonly string[]>(API_TOKENS));
+  if (config.servesWeb) setupOpenApi(app);
   const server = app.getHttpServer() as Server;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  app.enableShutdownHooks();
   return app;
 }
 
-function logLevels(level: string): Array<'fatal' | 'error' | 'warn' | 'log' | 'debug' | 'verbose'> {
-  const order = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
-  const wanted = level === 'info' ? 'log' : level === 'trace' ? 'verbose' : level;
-  const index = order.indexOf(wanted as (typeof order)[number]);
-  return order.slice(0, index === -1 ? 3 : index + 1);
+/** Every workflow's secret values and the API tokens are masked in log lines, and again after each reload. */
+function maskSecretValues(log: HookflowLogger, registry: WorkflowRegistry, apiTokens: readonly string[]): void {
+  const refresh = (): void => {
+    const values = registry.list().flatMap((status) => Object.values(status.workflow?.secrets ?? {}));
+    log.secrets.set([...values, ...apiTokens]);
+  };
+  refresh();
+  registry.onLoad(refresh);
 }

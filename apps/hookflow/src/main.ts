@@ -4,10 +4,27 @@ import type { Server } from 'node:http';
 import { loadConfig } from '#libs/config';
 import { createApp } from './app.factory.js';
 
+/** Past this, a stuck shutdown gives up; unfinished runs resume at the next start. */
+const SHUTDOWN_LIMIT_MS = 25_000;
+
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const app = await createApp(config);
+  // SIGTERM: intake turns new deliveries away, running steps finish (or their runs are handed
+  // back) within a bound, storage closes, and the process exits 0. Nothing acknowledged is lost.
+  const stop = (signal: NodeJS.Signals) => {
+    setTimeout(() => process.exit(1), SHUTDOWN_LIMIT_MS).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`hookflow: shutdown after ${signal} failed: ${(error as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   if (!config.servesWeb) {
     await app.init();
     return;

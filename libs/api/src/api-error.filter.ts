@@ -1,11 +1,12 @@
 /**
  * Every error leaves as `{ error: { code, message } }`. Known errors keep their code;
- * anything unexpected becomes a 500 naming a request id that is also logged with the stack,
- * never a stack trace in the body.
+ * anything unexpected becomes a 500 naming the request id (the `x-request-id` header and the
+ * `reqId` of the request's log line) that is also logged with the stack, never a stack trace
+ * in the body.
  */
-import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { loggedPath } from '#libs/logging';
 import { InvalidCursorError, isUnavailable } from '#libs/store';
 import { ApiError } from './api.errors.js';
 
@@ -48,8 +49,8 @@ export class ApiErrorFilter implements ExceptionFilter {
     if (isUnavailable(exception)) {
       return { status: 503, code: 'STORAGE_UNAVAILABLE', message: 'storage is unavailable; retry later' };
     }
-    const requestId = randomUUID();
-    this.logger.error({ msg: 'unexpected error', requestId, url: request.url, error: (exception as Error)?.stack ?? String(exception) });
+    const requestId = request.id;
+    this.logger.error({ msg: 'unexpected error', reqId: requestId, url: loggedPath(request.url, undefined), error: (exception as Error)?.stack ?? String(exception) });
     return { status: 500, code: 'INTERNAL_ERROR', message: `unexpected error; request id ${requestId}` };
   }
 }

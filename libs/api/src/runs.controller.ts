@@ -1,13 +1,21 @@
 import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { InspectionRepository, RunControlRepository, RunSignal, type ControlResult, type RunStatus } from '#libs/store';
+import { Metrics } from '#libs/metrics';
 import { WorkflowRegistry } from '#libs/workflow';
 import { ApiError } from './api.errors.js';
 import { ApiTokenGuard } from './api-token.guard.js';
+import { ERROR_SCHEMA, pageOf, RUN_DETAIL_SCHEMA, RUN_SCHEMA } from './openapi.schemas.js';
 import { presentRun, presentRunDetail } from './presenters.js';
 import { parseEnum, parseLimit } from './query.js';
 
-const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
+const RUN_STATUSES: RunStatus[] = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled'];
 
+const ERRORS = { schema: ERROR_SCHEMA };
+
+@ApiTags('runs')
+@ApiBearerAuth()
+@ApiResponse({ status: 401, description: 'missing or wrong bearer token', ...ERRORS })
 @Controller('api/runs')
 @UseGuards(ApiTokenGuard)
 export class RunsController {
@@ -16,9 +24,17 @@ export class RunsController {
     private readonly control: RunControlRepository,
     private readonly signal: RunSignal,
     private readonly registry: WorkflowRegistry,
+    private readonly metrics: Metrics,
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'List runs, newest first' })
+  @ApiQuery({ name: 'workflowId', required: false, type: String })
+  @ApiQuery({ name: 'status', required: false, enum: RUN_STATUSES })
+  @ApiQuery({ name: 'limit', required: false, type: 'integer', description: 'page size, 1 to 500 (default 50)' })
+  @ApiQuery({ name: 'cursor', required: false, type: String, description: 'nextCursor of the previous page' })
+  @ApiOkResponse({ schema: pageOf(RUN_SCHEMA) })
+  @ApiResponse({ status: 400, description: 'bad status, limit or cursor', ...ERRORS })
   async list(
     @Query('workflowId') workflowId?: string,
     @Query('status') status?: string,
@@ -33,6 +49,10 @@ export class RunsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A run with its trigger, every step and every attempt' })
+  @ApiParam({ name: 'id', description: 'run id' })
+  @ApiOkResponse({ schema: RUN_DETAIL_SCHEMA })
+  @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
   async get(@Param('id') id: string): Promise<Record<string, unknown>> {
     const detail = await this.inspection.getRun(id);
     if (!detail) throw new ApiError('RUN_NOT_FOUND', `no run ${id}`);
@@ -41,6 +61,11 @@ export class RunsController {
 
   @Post(':id/retry')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Resume a failed run from its failed step', description: 'Finished steps keep their outputs and are not executed again.' })
+  @ApiParam({ name: 'id', description: 'run id' })
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, attempt: { type: 'integer' } } } })
+  @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
+  @ApiResponse({ status: 409, description: 'the run is not failed', ...ERRORS })
   async retry(@Param('id') id: string): Promise<Record<string, unknown>> {
     const result = settle(id, 'retry', await this.control.retry(id, Date.now()), 'only a failed run can be retried');
     this.signal.notify();
@@ -49,6 +74,10 @@ export class RunsController {
 
   @Post(':id/replay')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Start a new run of the same trigger', description: 'Runs the version serving now, or the original one when the workflow is no longer served.' })
+  @ApiParam({ name: 'id', description: 'run id' })
+  @ApiAcceptedResponse({ schema: { type: 'object', properties: { runId: { type: 'string' }, replayOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] } } } })
+  @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
   async replay(@Param('id') id: string): Promise<Record<string, unknown>> {
     // A replay runs the version serving now (the usual reason to replay is a fixed workflow),
     // or the original version when the workflow is no longer served.
@@ -60,11 +89,28 @@ export class RunsController {
 
   @Post(':id/cancel')
   @HttpCode(202)
+  @ApiOperation({ summary: 'Cancel a queued or waiting run', description: 'A running run is asked to stop after its current step.' })
+  @ApiParam({ name: 'id', description: 'run id' })
+  @ApiAcceptedResponse({
+    schema: {
+      type: 'object',
+      properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['cancelled', 'running'] }, cancelRequested: { type: 'boolean' }, message: { type: 'string' } },
+    },
+  })
+  @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
+  @ApiResponse({ status: 409, description: 'the run is already finished', ...ERRORS })
   async cancel(@Param('id') id: string): Promise<Record<string, unknown>> {
     const result = settle(id, 'cancel', await this.control.cancel(id, Date.now()), 'only a queued, waiting or running run can be cancelled');
+    // A queued or waiting run finishes here, not in a worker, so it is counted here.
+    if (result.status === 'cancelled') await this.countCancelled(id);
     return result.status === 'cancelled'
       ? { runId: id, status: 'cancelled' }
       : { runId: id, status: 'running', cancelRequested: true, message: 'the run stops after its current step' };
+  }
+
+  private async countCancelled(id: string): Promise<void> {
+    const run = await this.inspection.getRun(id).catch(() => undefined);
+    if (run) this.metrics.runFinished(run.run.workflowId, 'cancelled');
   }
 }
 

@@ -3,10 +3,11 @@
  * limits before signatures are computed), then one short transaction committing the
  * delivery and its queued run before the 202. Every request to a known path is recorded.
  */
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { HookflowConfig } from '#libs/config';
 import { isTruthy } from '#libs/engine';
+import { Metrics, type DeliveryMetricOutcome } from '#libs/metrics';
 import { DeliveryRepository, RunSignal, type NewDelivery } from '#libs/store';
 import { WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
 import { verifyAuth } from './auth/index.js';
@@ -52,10 +53,9 @@ interface Intake {
 }
 
 @Injectable()
-export class HooksService {
+export class HooksService implements OnModuleDestroy {
   private readonly logger = new Logger(HooksService.name);
   private readonly trustProxy: TrustProxy;
-  private readonly limiter = new HookRateLimiter();
   /** Allowlists compiled once per trigger object; a reload brings new trigger objects. */
   private readonly allowlists = new WeakMap<WebhookTrigger, (ip: string) => boolean>();
 
@@ -64,11 +64,21 @@ export class HooksService {
     private readonly deliveries: DeliveryRepository,
     private readonly signal: RunSignal,
     @Inject(HookflowConfig) private readonly config: HookflowConfig,
+    private readonly metrics: Metrics,
+    private readonly limiter: HookRateLimiter,
   ) {
     this.trustProxy = parseTrustProxy(config.trustProxy);
   }
 
+  /** Set when shutdown begins: new deliveries are turned away (503) so senders retry elsewhere or later. */
+  private closing = false;
+
+  onModuleDestroy(): void {
+    this.closing = true;
+  }
+
   async receive(hook: IncomingHook): Promise<HookAnswer> {
+    if (this.closing) return error('SHUTTING_DOWN', 'the server is shutting down; retry later', { 'retry-after': '5' });
     const match = this.registry.findByPath(hook.path);
     const trigger = match?.workflow.webhook;
     if (!match || !trigger) return error('WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${hook.path}`);
@@ -85,6 +95,7 @@ export class HooksService {
       return await this.check(intake, match.pathToken);
     } catch (failure) {
       this.logger.error({ msg: 'delivery could not be stored', workflowId: intake.workflow.id, deliveryId: intake.id, error: (failure as Error).message });
+      this.metrics.delivery(intake.workflow.id, 'unavailable');
       return error('STORAGE_UNAVAILABLE', 'the delivery could not be stored; retry later', { 'retry-after': '5' });
     }
   }
@@ -147,6 +158,7 @@ export class HooksService {
       }
       if (!pass) {
         await this.deliveries.record(this.record(intake, 200, 'filtered', null, null, null));
+        this.observe(intake, 'filtered', 200, null);
         return { status: 200, body: { deliveryId: intake.id, filtered: true } };
       }
     }
@@ -179,6 +191,7 @@ export class HooksService {
       },
       { ...this.record(intake, 200, 'duplicate', null, null, null), id: uuidv7() },
     );
+    this.observe(intake, result.duplicate ? 'duplicate' : 'accepted', result.duplicate ? 200 : 202, result.duplicate ? result.runId : runId);
     if (result.duplicate) {
       return { status: 200, body: { deliveryId: intake.id, runId: result.runId, duplicate: true } };
     }
@@ -188,7 +201,16 @@ export class HooksService {
 
   private async reject(intake: Intake, code: IngressErrorCode, message: string, headers?: Record<string, string>): Promise<HookAnswer> {
     await this.deliveries.record(this.record(intake, INGRESS_STATUS[code], 'rejected', code, message, null));
+    this.observe(intake, 'rejected', INGRESS_STATUS[code], null, code);
     return error(code, message, headers);
+  }
+
+  /** Counts a recorded delivery and logs its outcome; rejections at info, the rest at debug (the API lists them all). */
+  private observe(intake: Intake, outcome: DeliveryMetricOutcome, status: number, runId: string | null, reason?: string): void {
+    this.metrics.delivery(intake.workflow.id, outcome);
+    const line = { msg: `delivery ${outcome}`, deliveryId: intake.id, workflowId: intake.workflow.id, runId, outcome, status, ...(reason ? { reason } : {}) };
+    if (outcome === 'rejected') this.logger.log(line);
+    else this.logger.debug(line);
   }
 
   private record(

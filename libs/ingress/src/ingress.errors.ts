@@ -14,7 +14,8 @@ export type IngressErrorCode =
   | 'SCHEMA_VIOLATION'
   | 'FILTER_FAILED'
   | 'IDEMPOTENCY_KEY_FAILED'
-  | 'STORAGE_UNAVAILABLE';
+  | 'STORAGE_UNAVAILABLE'
+  | 'SHUTTING_DOWN';
 
 export const INGRESS_STATUS: Record<IngressErrorCode, number> = {
   WORKFLOW_NOT_FOUND: 404,
@@ -32,4 +33,5 @@ export const INGRESS_STATUS: Record<IngressErrorCode, number> = {
   FILTER_FAILED: 422,
   IDEMPOTENCY_KEY_FAILED: 422,
   STORAGE_UNAVAILABLE: 503,
+  SHUTTING_DOWN: 503,
 };

@@ -2,7 +2,9 @@
 // created on first use, so a workflow whose `rateLimit` changes starts a fresh budget. The
 // limiter behind it is made by a factory so a shared store (RateLimiterPostgres for several
 // web processes) can replace the in-process default without touching callers.
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Pool } from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Storage } from '#libs/store';
 
 export type RateLimiterFactory = (points: number, durationSeconds: number, keyPrefix: string) => RateLimiterAbstract;
 
@@ -15,6 +17,20 @@ export type RateLimitDecision = { ok: true } | { ok: false; retryAfterSeconds: n
 
 const memoryLimiter: RateLimiterFactory = (points, duration, keyPrefix) =>
   new RateLimiterMemory({ points, duration, keyPrefix });
+
+/** Created by a store migration, with the columns the library expects. */
+export const RATE_LIMIT_TABLE = 'hookflow_rate_limits';
+
+/** Counters in one PostgreSQL table, so every web process on the database spends the same budget. */
+export function postgresLimiterFactory(pool: Pool): RateLimiterFactory {
+  return (points, duration, keyPrefix) =>
+    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, tableCreated: true, points, duration, keyPrefix });
+}
+
+/** Shared counters on PostgreSQL, in-process ones on SQLite (where there is one process). */
+export function hookRateLimiterFor(storage: Pick<Storage, 'pool'>): HookRateLimiter {
+  return storage.pool ? new HookRateLimiter({ factory: postgresLimiterFactory(storage.pool) }) : new HookRateLimiter();
+}
 
 export class HookRateLimiter {
   private readonly limiters = new Map<string, RateLimiterAbstract>();

@@ -6,6 +6,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { executeStep, FetchHttpClient, maskSecrets, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
+import { Metrics } from '#libs/metrics';
 import { LeaseLostError, RunRepository, type ErrorInfo, type Execution } from '#libs/store';
 import type { Step, Workflow } from '#libs/workflow';
 import { WorkflowVersions } from './workflow-versions.service.js';
@@ -18,6 +19,7 @@ export class RunExecutor {
   constructor(
     private readonly runs: RunRepository,
     private readonly versions: WorkflowVersions,
+    private readonly metrics: Metrics,
   ) {}
 
   async execute(runId: string, owner: string): Promise<void> {
@@ -41,6 +43,7 @@ export class RunExecutor {
     if (!workflow) {
       const message = `workflow "${run.workflowId}" version ${run.workflowVersion} is not available (its file changed and it no longer compiles)`;
       await this.runs.finishRun(owner, runId, { status: 'failed', error: { code: 'VERSION_UNAVAILABLE', message } }, Date.now());
+      this.metrics.runFinished(run.workflowId, 'failed');
       return;
     }
     const secrets = Object.values(workflow.secrets);
@@ -63,12 +66,14 @@ export class RunExecutor {
       if (cancelRequested) {
         const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
         await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now());
+        this.metrics.runFinished(run.workflowId, 'cancelled');
         return;
       }
       const next = await this.executeStep(owner, execution, workflow, step, position, context, secrets);
       if (next === 'stop') return;
     }
     await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now());
+    this.metrics.runFinished(run.workflowId, 'succeeded');
   }
 
   private async executeStep(
@@ -90,6 +95,7 @@ export class RunExecutor {
 
     const outcome = await this.safely(step, context, workflow);
     const now = Date.now();
+    this.metrics.stepFinished(workflow.id, step.id, step.type, outcome.status, (now - startedAt) / 1000);
     const ref = { stepId: step.id, position };
     if (outcome.status === 'succeeded') {
       context.steps[step.id] = outcome.output;
@@ -110,6 +116,7 @@ export class RunExecutor {
       this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
     } else {
       await this.runs.finishStep(owner, run.id, { ...ref, status: 'failed', output, error }, attempt, { status: 'failed', error }, now);
+      this.metrics.runFinished(run.workflowId, 'failed');
       this.logger.warn({ msg: 'run failed', runId: run.id, stepId: step.id, code: error.code });
     }
     return 'stop';
@@ -120,7 +127,7 @@ export class RunExecutor {
     try {
       return await executeStep(step, context, this.ports);
     } catch (error) {
-      this.logger.error({ msg: 'step threw', workflowId: workflow.id, stepId: step.id, error: (error as Error).stack });
+      this.logger.error({ msg: 'step threw', runId: context.run.id, workflowId: workflow.id, stepId: step.id, error: (error as Error).stack });
       return {
         status: 'failed',
         error: { code: 'EXPRESSION_FAILED', message: `step "${step.id}" of workflow "${workflow.id}": internal error: ${(error as Error).message}` },

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
@@ -13,9 +14,11 @@ import { RunEntity } from './entities/run.entity.js';
 import { StepAttemptEntity } from './entities/step-attempt.entity.js';
 import { WorkflowVersionEntity } from './entities/workflow-version.entity.js';
 import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema.js';
+import { CronTicks1764300000000 } from './migrations/1764300000000-cron-ticks.js';
+import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits.js';
 
 export const ENTITIES = [WorkflowVersionEntity, DeliveryEntity, RunEntity, RunStepEntity, StepAttemptEntity];
-export const MIGRATIONS = [InitialSchema1764200000000];
+export const MIGRATIONS = [InitialSchema1764200000000, CronTicks1764300000000, RateLimits1764400000000];
 
 export type StorageLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
@@ -33,8 +36,16 @@ export interface Storage {
   dataSource: DataSource;
   db: Database;
   location: StorageLocation;
+  /** PostgreSQL only: the connection pool behind `db` and `dataSource`, for other users of the database (shared rate limits). */
+  pool: Pool | undefined;
   close(): Promise<void>;
 }
+
+/**
+ * A fixed key for pg_advisory_lock ("hookflow" in ASCII): processes starting together on one
+ * database run the migrations one after another, the later ones finding nothing left to do.
+ */
+const MIGRATION_LOCK = '7525744205384590455';
 
 export async function openStorage(url: string): Promise<Storage> {
   const location = parseDatabaseUrl(url);
@@ -56,26 +67,69 @@ export async function openStorage(url: string): Promise<Storage> {
       : new DataSource({
           type: 'postgres',
           url: location.url,
+          applicationName: 'hookflow',
           entities: ENTITIES,
           migrations: MIGRATIONS,
           migrationsTransactionMode: 'all',
           logging: false,
-          extra: { max: 20, connectionTimeoutMillis: 5000 },
+          extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true },
         });
-  await dataSource.initialize();
-  await dataSource.runMigrations();
-  const db: Database =
-    location.kind === 'sqlite'
-      ? new SqliteDatabase((dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection)
-      : new PostgresDatabase(dataSource);
+  try {
+    await dataSource.initialize();
+    await migrate(dataSource, location);
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    throw new Error(`cannot open storage at ${describeLocation(location)}: ${describeError(error)}`, { cause: error });
+  }
+  const pool = location.kind === 'postgres' ? ((dataSource.driver as unknown as { master: Pool }).master) : undefined;
+  const db: Database = pool
+    ? new PostgresDatabase(pool)
+    : new SqliteDatabase((dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection);
   return {
     dataSource,
     db,
     location,
+    pool,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };
+}
+
+async function migrate(dataSource: DataSource, location: StorageLocation): Promise<void> {
+  if (location.kind !== 'postgres') {
+    await dataSource.runMigrations();
+    return;
+  }
+  // The lock belongs to this runner's session; dying mid-migration ends the session and frees it.
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    await dataSource.runMigrations();
+  } finally {
+    await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Where storage is, for messages: a PostgreSQL URL without its password. */
+export function describeLocation(location: StorageLocation): string {
+  if (location.kind === 'sqlite') return `sqlite:${location.path}`;
+  try {
+    const url = new URL(location.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+/** Connection failures can arrive as an AggregateError with an empty message (one per address tried). */
+function describeError(error: unknown): string {
+  const failure = error as Error & { code?: string; errors?: Error[] };
+  if (failure.message) return failure.message;
+  const inner = failure.errors?.map((each) => each.message).filter(Boolean) ?? [];
+  return inner.length > 0 ? inner.join('; ') : (failure.code ?? String(error));
 }
 
 function prepareFile(path: string): string {

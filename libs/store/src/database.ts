@@ -5,10 +5,11 @@
  * SQLite has one connection, so TypeORM's transactions would nest into each other when two
  * requests run at once; here every SQLite statement and transaction takes one lock, and a
  * transaction's body runs alone. On PostgreSQL each transaction has its own pooled connection.
- * SQL is written once with `?` placeholders and rewritten to `$n` for PostgreSQL.
+ * SQL is written once with `?` placeholders and rewritten to `$n` for PostgreSQL; numbers come
+ * back as numbers from both.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DataSource, QueryRunner } from 'typeorm';
+import pg, { type CustomTypesConfig, type Pool, type PoolClient, type QueryResult } from 'pg';
 
 export type Row = Record<string, unknown>;
 
@@ -81,63 +82,95 @@ export class SqliteDatabase implements Database {
   }
 }
 
+/**
+ * Statements go straight to the pg pool (TypeORM's, so a process keeps one pool): TypeORM's
+ * query runner hands back `[rows, count]` for UPDATE … RETURNING, and wraps every call in
+ * events this path does not need. Each distinct statement is prepared once per connection,
+ * BIGINT comes back as a number as on SQLite (epoch milliseconds and counts fit easily), and
+ * a lost or refused connection surfaces as DatabaseUnavailableError.
+ */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
-  private readonly rewritten = new Map<string, string>();
+  private readonly statements = new Map<string, { name: string; text: string }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly pool: Pool) {}
 
-  all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.query<T>(this.dataSource.manager.connection.createQueryRunner(), sql, params, true);
+  async all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.execute(this.pool, sql, params)).rows as T[];
   }
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const result = await runner.query(this.rewrite(sql), params.map(bind), true);
-      return (result as { affected?: number }).affected ?? 0;
-    } finally {
-      await runner.release();
-    }
+    return (await this.execute(this.pool, sql, params)).rowCount ?? 0;
   }
 
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
+    let client: PoolClient;
     try {
-      await runner.startTransaction();
-      const tx: Sql = {
-        all: <R extends Row>(sql: string, params: readonly unknown[] = []) => this.query<R>(runner, sql, params, false),
-        run: async (sql: string, params: readonly unknown[] = []) =>
-          ((await runner.query(this.rewrite(sql), params.map(bind), true)) as { affected?: number }).affected ?? 0,
-      };
-      const result = await work(tx);
-      await runner.commitTransaction();
+      client = await this.pool.connect();
+    } catch (error) {
+      throw unavailableOr(error);
+    }
+    // A checked-out client whose connection drops emits 'error'; unheard, that would end the process.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
+    try {
+      await this.execute(client, 'BEGIN');
+      const result = await work({
+        all: async <R extends Row>(sql: string, params: readonly unknown[] = []) => (await this.execute(client, sql, params)).rows as R[],
+        run: async (sql: string, params: readonly unknown[] = []) => (await this.execute(client, sql, params)).rowCount ?? 0,
+      });
+      await this.execute(client, 'COMMIT');
       return result;
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (isUnavailable(error)) broken = true;
+      if (!broken) await this.execute(client, 'ROLLBACK').catch(onError);
       throw error;
     } finally {
-      await runner.release();
+      client.removeListener('error', onError);
+      // A connection that failed mid-transaction is discarded rather than returned to the pool.
+      client.release(broken);
     }
   }
 
-  private async query<T>(runner: QueryRunner, sql: string, params: readonly unknown[], release: boolean): Promise<T[]> {
+  /** Without parameters (BEGIN, COMMIT, ROLLBACK) a statement goes unprepared, by the simple protocol. */
+  private async execute(target: Pool | PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult> {
     try {
-      return (await runner.query(this.rewrite(sql), params.map(bind))) as T[];
-    } finally {
-      if (release) await runner.release();
+      if (params === undefined) return await target.query(sql);
+      return await target.query({ ...this.statement(sql), values: params.map(bind), types: INT8_AS_NUMBER });
+    } catch (error) {
+      throw unavailableOr(error);
     }
   }
 
-  private rewrite(sql: string): string {
-    let text = this.rewritten.get(sql);
-    if (text === undefined) {
-      let index = 0;
-      text = sql.replace(/\?/g, () => `$${++index}`);
-      this.rewritten.set(sql, text);
-    }
-    return text;
+  /**
+   * `?` placeholders become `$n`, and each distinct text gets a name so it is parsed once per
+   * connection. Texts built from variable-length lists could grow that set without end, so
+   * past a bound further texts run unnamed.
+   */
+  private statement(sql: string): { name?: string; text: string } {
+    const known = this.statements.get(sql);
+    if (known) return known;
+    let index = 0;
+    const text = sql.replace(/\?/g, () => `$${++index}`);
+    if (this.statements.size >= MAX_NAMED_STATEMENTS) return { text };
+    const statement = { name: `hookflow_${this.statements.size + 1}`, text };
+    this.statements.set(sql, statement);
+    return statement;
   }
+}
+
+const MAX_NAMED_STATEMENTS = 200;
+const INT8_OID = 20;
+const INT8_AS_NUMBER: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+};
+
+function unavailableOr(error: unknown): unknown {
+  return isUnavailable(error) && !(error instanceof DatabaseUnavailableError) ? new DatabaseUnavailableError(error) : error;
 }
 
 /** Values as both drivers take them: no booleans or undefined. */
@@ -147,12 +180,41 @@ function bind(value: unknown): unknown {
   return value;
 }
 
-/** Errors that mean "the database is not there", as opposed to a bad statement. */
+/**
+ * Errors that mean "the database is not there" (refused, lost, shutting down, out of
+ * connections, disk trouble), as opposed to a bad statement or a constraint.
+ */
 export function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
+  if (error instanceof DatabaseUnavailableError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const code = String((error as { code?: unknown }).code ?? '');
   return (
-    ['SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P03'].some(
-      (prefix) => code.startsWith(prefix),
-    ) || /connection terminated|not connected|database is closed/i.test(String((error as Error).message))
+    UNAVAILABLE_CODES.some((prefix) => code.startsWith(prefix)) ||
+    /connection terminated|not connected|database is closed|timeout exceeded when trying to connect|not queryable|connection error|pool .*(ended|after calling end)/i.test(
+      String((error as Error).message),
+    )
   );
 }
+
+const UNAVAILABLE_CODES = [
+  // SQLite
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  // sockets
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  // PostgreSQL: connection exceptions, too many connections, shutdown / cannot connect now, system errors
+  '08',
+  '53300',
+  '57P',
+  '58',
+];

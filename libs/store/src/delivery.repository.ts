@@ -4,6 +4,7 @@
  */
 import type { Database, Sql } from './database.js';
 import type { DeliveryOutcome } from './entities/delivery.entity.js';
+import { notifyRunsQueued } from './run-notify.js';
 
 export interface NewDelivery {
   id: string;
@@ -63,6 +64,7 @@ export class DeliveryRepository {
         await tx.run(INSERT_DELIVERY, deliveryParams(delivery));
       }
       await tx.run(INSERT_RUN, runParams(run));
+      await notifyRunsQueued(this.db, tx);
       return { duplicate: false, runId: run.id };
     });
   }

@@ -21,3 +21,6 @@ export { StepAttemptEntity } from './entities/step-attempt.entity.js';
 export { StoreModule, STORAGE } from './store.module.js';
 export { RunSignal } from './run-signal.js';
 export { RunControlRepository, type ControlResult } from './run-control.repository.js';
+export { CronRepository } from './cron.repository.js';
+export { RetentionRepository, RETENTION_BATCH } from './retention.repository.js';
+export { QueueStatsRepository, type QueueStats } from './queue-stats.repository.js';

@@ -6,6 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import { INSERT_RUN, runParams } from './delivery.repository.js';
 import type { RunStatus } from './entities/run.entity.js';
+import { notifyRunsQueued } from './run-notify.js';
 
 export type ControlResult<T = object> = { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
 
@@ -14,12 +15,16 @@ export class RunControlRepository {
 
   /** Resumes a failed run from its failed step; finished steps keep their outputs. */
   async retry(runId: string, now: number): Promise<ControlResult<{ attempt: number }>> {
-    const rows = await this.db.all<{ attempt: number }>(
-      `UPDATE runs SET status = 'queued', attempt = attempt + 1, run_at = ?, error = NULL, finished_at = NULL,
-         lease_owner = NULL, cancel_requested = 0, updated_at = ?
-       WHERE id = ? AND status = 'failed' RETURNING attempt`,
-      [now, now, runId],
-    );
+    const rows = await this.db.transaction(async (tx) => {
+      const updated = await tx.all<{ attempt: number }>(
+        `UPDATE runs SET status = 'queued', attempt = attempt + 1, run_at = ?, error = NULL, finished_at = NULL,
+           lease_owner = NULL, cancel_requested = 0, updated_at = ?
+         WHERE id = ? AND status = 'failed' RETURNING attempt`,
+        [now, now, runId],
+      );
+      if (updated.length > 0) await notifyRunsQueued(this.db, tx);
+      return updated;
+    });
     if (rows[0]) return { ok: true, value: { attempt: Number(rows[0].attempt) } };
     return this.explain(runId);
   }
@@ -47,18 +52,19 @@ export class RunControlRepository {
     if (!run) return { ok: false, reason: 'not-found' };
     const id = uuidv7();
     const workflowId = String(run.workflow_id);
-    await this.db.run(
-      INSERT_RUN,
-      runParams({
-        id,
-        workflowId,
-        workflowVersion: version(workflowId, String(run.workflow_version)),
-        deliveryId: (run.delivery_id as string | null) ?? null,
-        triggerType: run.trigger_type as 'webhook' | 'cron',
-        trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
-        createdAt: now,
-      }),
-    );
+    const replay = runParams({
+      id,
+      workflowId,
+      workflowVersion: version(workflowId, String(run.workflow_version)),
+      deliveryId: (run.delivery_id as string | null) ?? null,
+      triggerType: run.trigger_type as 'webhook' | 'cron',
+      trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
+      createdAt: now,
+    });
+    await this.db.transaction(async (tx) => {
+      await tx.run(INSERT_RUN, replay);
+      await notifyRunsQueued(this.db, tx);
+    });
     return { ok: true, value: { runId: id } };
   }
 

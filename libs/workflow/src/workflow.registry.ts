@@ -24,6 +24,7 @@ export class WorkflowRegistry {
   private readonly versions = new Map<string, Workflow>();
   /** Loads run one after another, so a slow earlier load can't overwrite a later one. */
   private loading: Promise<unknown> = Promise.resolve();
+  private readonly listeners = new Set<(statuses: readonly WorkflowStatus[]) => void>();
 
   constructor(
     readonly dir: string,
@@ -35,10 +36,17 @@ export class WorkflowRegistry {
     const next = this.loading.then(async () => {
       const files = await listWorkflowFiles(this.dir);
       this.apply(await Promise.all(files.map((path) => this.loadFile(path))));
+      for (const listener of this.listeners) listener(this.statuses);
       return this.statuses;
     });
     this.loading = next.catch(() => undefined);
     return next;
+  }
+
+  /** Called after every load with the new statuses (e.g. to reschedule cron triggers). */
+  onLoad(listener: (statuses: readonly WorkflowStatus[]) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**

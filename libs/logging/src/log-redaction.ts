@@ -1,0 +1,66 @@
+/**
+ * Two layers keep secrets out of log lines. Pino's `redact` censors fields by name wherever a
+ * logged object puts them (credentials, signature headers, `secret`/`token`/`password`
+ * keys); `SecretValueMask` then replaces the known secret values — every workflow's declared
+ * secrets and the API tokens — wherever they still appear in a written line, e.g. inside an
+ * error message that quoted a URL. The second layer is what makes "never logged" hold for
+ * values nobody thought to name.
+ */
+import { MASK } from '#libs/engine';
+
+const SECRET_KEYS = ['secret', 'secrets', 'token', 'password', 'authorization', 'cookie', 'apiKey', 'api_key'];
+const SECRET_HEADERS = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-api-key',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'stripe-signature',
+  'webhook-signature',
+  'x-shopify-hmac-sha256',
+  'x-slack-signature',
+  'x-signature',
+];
+
+/** Pino redact paths: the secret keys at the top level and two levels down, and signature headers under any `headers`. */
+export const REDACT_PATHS: readonly string[] = [
+  ...SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]),
+  ...SECRET_HEADERS.flatMap((header) => [`headers["${header}"]`, `*.headers["${header}"]`]),
+];
+
+/** Values shorter than this are not masked: they would garble every line and hide nothing (as in maskSecrets). */
+const MIN_SECRET_LENGTH = 4;
+
+export class SecretValueMask {
+  private forms: string[] = [];
+
+  /** Replaces the set of values to mask (called again when the workflows are reloaded). */
+  set(values: Iterable<string>): void {
+    const forms = new Set<string>();
+    for (const value of values) {
+      if (value.length < MIN_SECRET_LENGTH) continue;
+      forms.add(value);
+      // The form a JSON log line gives a value with quotes, backslashes or control characters.
+      forms.add(JSON.stringify(value).slice(1, -1));
+      forms.add(encodeURIComponentSafe(value));
+    }
+    // Longest first, so a secret that contains another is masked whole.
+    this.forms = [...forms].sort((a, b) => b.length - a.length);
+  }
+
+  apply(line: string): string {
+    let masked = line;
+    for (const form of this.forms) if (masked.includes(form)) masked = masked.split(form).join(MASK);
+    return masked;
+  }
+}
+
+function encodeURIComponentSafe(value: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

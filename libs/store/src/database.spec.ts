@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { describeLocation, openStorage } from './data-source.js';
+import { DatabaseUnavailableError, isUnavailable, PostgresDatabase } from './database.js';
+
+/** A port nothing listens on: connections to it are refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('isUnavailable', () => {
+  const cases: Array<[string, unknown, boolean]> = [
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), true],
+    ['a reset connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
+    ['the server shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), true],
+    ['a connection failure (08006)', Object.assign(new Error('connection failure'), { code: '08006' }), true],
+    ['too many connections (53300)', Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), true],
+    ['a dropped connection', new Error('Connection terminated unexpectedly'), true],
+    ['a pool timeout', new Error('timeout exceeded when trying to connect'), true],
+    ['a locked SQLite file', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }), true],
+    ['a wrapped unavailability', new DatabaseUnavailableError(new Error('gone')), true],
+    ['a unique violation (23505)', Object.assign(new Error('duplicate key value'), { code: '23505' }), false],
+    ['a missing table (42P01)', Object.assign(new Error('relation "runs" does not exist'), { code: '42P01' }), false],
+    ['a SQLite constraint', Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }), false],
+    ['not an error at all', undefined, false],
+  ];
+  for (const [name, error, expected] of cases) {
+    it(`${expected ? 'recognises' : 'does not mistake'} ${name}`, () => assert.equal(isUnavailable(error), expected));
+  }
+});
+
+describe('PostgresDatabase without a server', () => {
+  it('reports a refused connection as storage unavailable, for statements and transactions', async () => {
+    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), user: 'hookflow', database: 'hookflow', connectionTimeoutMillis: 2000 });
+    const db = new PostgresDatabase(pool);
+    try {
+      await assert.rejects(db.all('SELECT 1'), DatabaseUnavailableError);
+      await assert.rejects(db.run('DELETE FROM runs WHERE id = ?', ['x']), DatabaseUnavailableError);
+      await assert.rejects(
+        db.transaction((tx) => tx.run('SELECT 1')),
+        (error: unknown) => error instanceof DatabaseUnavailableError && isUnavailable(error),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe('openStorage', () => {
+  it('names the database, without its password, when it cannot connect', async () => {
+    const url = `postgres://hookflow:s3cret@127.0.0.1:${await closedPort()}/hookflow`;
+    await assert.rejects(openStorage(url), (error: Error) => {
+      assert.match(error.message, /^cannot open storage at postgres:\/\/hookflow:\*\*\*@127\.0\.0\.1:\d+\/hookflow: .*ECONNREFUSED/);
+      assert.doesNotMatch(error.message, /s3cret/);
+      return true;
+    });
+  });
+
+  it('describes SQLite locations by their path', () => {
+    assert.equal(describeLocation({ kind: 'sqlite', path: 'data/hookflow.db' }), 'sqlite:data/hookflow.db');
+  });
+});

@@ -1,0 +1,484 @@
+/**
+ * The store's contract, run on SQLite (a temp file) and on PostgreSQL (a fresh database per
+ * run; only under `npm run test:postgres`): intake's idempotency, the queue's claims and
+ * leases, lease checks on every write, and the operator's retry, cancel and replay.
+ * Time is passed in, so lease expiry is a matter of arguments, never of waiting.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { v7 as uuidv7 } from 'uuid';
+import { createTestDatabase, SKIP_POSTGRES } from '../../../test/support/postgres.js';
+import { MIGRATIONS, openStorage, type Storage } from './data-source.js';
+import { DeliveryRepository, type NewDelivery, type NewRun } from './delivery.repository.js';
+import { PostgresListener } from './postgres-listener.js';
+import { RunControlRepository } from './run-control.repository.js';
+import { RunQueueRepository } from './run-queue.repository.js';
+import { LeaseLostError, RunRepository } from './run.repository.js';
+
+const T0 = 1_800_000_000_000;
+const LEASE = 1000;
+
+interface Backend {
+  name: string;
+  skip: string | false;
+  /**
+   * Whether a second store on the database stands for a second process. SQLite serves one
+   * process: two connections in one thread would wait on each other's write lock
+   * synchronously, so there both "processes" share one store.
+   */
+  shared: boolean;
+  create(): Promise<{ url: string; drop(): Promise<void> }>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'SQLite',
+    skip: false,
+    shared: false,
+    create: async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'hookflow-store-'));
+      return { url: `sqlite:${join(dir, 'store.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    },
+  },
+  { name: 'PostgreSQL', skip: SKIP_POSTGRES, shared: true, create: createTestDatabase },
+];
+
+function repositories(storage: Storage) {
+  return {
+    deliveries: new DeliveryRepository(storage.db),
+    queue: new RunQueueRepository(storage.db),
+    runs: new RunRepository(storage.db),
+    control: new RunControlRepository(storage.db),
+  };
+}
+
+function newDelivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
+  return {
+    id: uuidv7(),
+    workflowId: 'orders',
+    receivedAt: T0,
+    method: 'POST',
+    path: 'orders',
+    query: {},
+    headers: { 'content-type': 'application/json' },
+    body: '{"id":1}',
+    bodyTruncated: false,
+    ip: '203.0.113.7',
+    status: 202,
+    outcome: 'accepted',
+    reason: null,
+    message: null,
+    runId: null,
+    idempotencyKey: null,
+    ...overrides,
+  };
+}
+
+function newRun(deliveryId: string, overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    id: uuidv7(),
+    workflowId: 'orders',
+    workflowVersion: 'v1',
+    deliveryId,
+    triggerType: 'webhook',
+    trigger: { body: { id: 1 }, deliveryId },
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+/** One accepted delivery: its delivery, its run, and the record a duplicate of it would get. */
+function arrival(options: { key?: string; workflowId?: string; createdAt?: number } = {}) {
+  const workflowId = options.workflowId ?? 'orders';
+  const delivery = newDelivery({ workflowId, idempotencyKey: options.key ?? null });
+  const run = newRun(delivery.id, { workflowId, createdAt: options.createdAt ?? T0 });
+  delivery.runId = run.id;
+  const duplicate = newDelivery({ id: uuidv7(), workflowId, status: 200, outcome: 'duplicate' });
+  return [delivery, run, duplicate] as const;
+}
+
+for (const backend of backends) {
+  describe(`store on ${backend.name}`, { skip: backend.skip }, () => {
+    let database: { url: string; drop(): Promise<void> };
+    /** Two stores on one database stand for two processes. */
+    let storage: Storage;
+    let other: Storage;
+    let a: ReturnType<typeof repositories>;
+    let b: ReturnType<typeof repositories>;
+
+    before(async () => {
+      database = await backend.create();
+      storage = await openStorage(database.url);
+      other = backend.shared ? await openStorage(database.url) : storage;
+      a = repositories(storage);
+      b = repositories(other);
+    });
+
+    after(async () => {
+      if (other !== storage) await other?.close();
+      await storage?.close();
+      await database?.drop();
+    });
+
+    beforeEach(async () => {
+      for (const table of ['step_attempts', 'run_steps', 'runs', 'deliveries']) await storage.db.run(`DELETE FROM ${table}`);
+    });
+
+    async function queued(createdAt = T0): Promise<string> {
+      const result = await a.deliveries.accept(...arrival({ createdAt }));
+      return result.runId!;
+    }
+
+    async function count(table: string, where = '1 = 1', params: unknown[] = []): Promise<number> {
+      const [row] = await storage.db.all<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
+      return Number(row?.n);
+    }
+
+    async function runRow(id: string) {
+      const [row] = await storage.db.all<{ status: string; lease_owner: string | null; run_at: number; attempt: number; error: string | null }>(
+        `SELECT status, lease_owner, run_at, attempt, error FROM runs WHERE id = ?`,
+        [id],
+      );
+      return row;
+    }
+
+    describe('intake', () => {
+      it('commits the delivery and its queued run together', async () => {
+        const [delivery, run, duplicate] = arrival();
+        assert.deepEqual(await a.deliveries.accept(delivery, run, duplicate), { duplicate: false, runId: run.id });
+        const execution = await a.runs.loadExecution(run.id);
+        assert.equal(execution?.run.status, 'queued');
+        assert.equal(execution?.run.attempt, 1);
+        assert.equal(execution?.run.deliveryId, delivery.id);
+        assert.deepEqual(execution?.run.trigger, run.trigger);
+        const [row] = await storage.db.all(`SELECT outcome, run_id, received_at, body_truncated FROM deliveries WHERE id = ?`, [delivery.id]);
+        // BIGINT and SMALLINT come back as numbers from both databases.
+        assert.deepEqual(row, { outcome: 'accepted', run_id: run.id, received_at: T0, body_truncated: 0 });
+      });
+
+      it('records a later delivery with the same idempotency key as a duplicate of the first run', async () => {
+        const first = await a.deliveries.accept(...arrival({ key: 'order-1' }));
+        const [again, againRun, duplicate] = arrival({ key: 'order-1' });
+        assert.deepEqual(await a.deliveries.accept(again, againRun, duplicate), { duplicate: true, runId: first.runId });
+        assert.equal(await count('runs'), 1);
+        const [row] = await storage.db.all(`SELECT outcome, run_id, idempotency_key FROM deliveries WHERE id = ?`, [duplicate.id]);
+        assert.deepEqual(row, { outcome: 'duplicate', run_id: first.runId, idempotency_key: null });
+      });
+
+      it('starts exactly one run when deliveries with the same key arrive at once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).deliveries.accept(...arrival({ key: 'order-2' }))),
+        );
+        const started = results.filter((result) => !result.duplicate);
+        assert.equal(started.length, 1);
+        assert.ok(results.every((result) => result.runId === started[0]!.runId));
+        assert.equal(await count('runs'), 1);
+        assert.equal(await count('deliveries'), 8);
+      });
+
+      it('keeps idempotency keys apart per workflow, and starts a run for every delivery without a key', async () => {
+        await a.deliveries.accept(...arrival({ key: 'same', workflowId: 'orders' }));
+        const other = await a.deliveries.accept(...arrival({ key: 'same', workflowId: 'refunds' }));
+        assert.equal(other.duplicate, false);
+        await a.deliveries.accept(...arrival());
+        await a.deliveries.accept(...arrival());
+        assert.equal(await count('runs'), 4);
+      });
+    });
+
+    describe('queue', () => {
+      it('claims due runs oldest first, up to the limit, under a lease', async () => {
+        const oldest = await queued(T0);
+        const middle = await queued(T0 + 1);
+        await queued(T0 + 2);
+        const claimed = await a.queue.claim('worker-a', 2, T0 + 10, LEASE);
+        assert.deepEqual([...claimed].sort(), [oldest, middle].sort());
+        assert.deepEqual(await runRow(oldest), { status: 'running', lease_owner: 'worker-a', run_at: T0 + 10 + LEASE, attempt: 1, error: null });
+      });
+
+      it('leaves runs that are not yet due', async () => {
+        await queued(T0 + 100);
+        assert.deepEqual(await a.queue.claim('worker-a', 10, T0 + 99, LEASE), []);
+        assert.equal((await a.queue.claim('worker-a', 10, T0 + 100, LEASE)).length, 1);
+      });
+
+      it('gives a leased run to another worker only once its lease has ended', async () => {
+        const id = await queued();
+        assert.deepEqual(await a.queue.claim('worker-a', 1, T0, LEASE), [id]);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE - 1, LEASE), []);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE), [id]);
+        assert.equal((await runRow(id))?.lease_owner, 'worker-b');
+      });
+
+      it('extends the leases its worker holds on a heartbeat, and only those', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.equal(await b.queue.heartbeat('worker-b', T0 + 800, LEASE), 0);
+        assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE), 1);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE + 1, LEASE), []);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 800 + LEASE, LEASE), [id]);
+      });
+
+      it('hands released runs back to the queue at once', async () => {
+        const first = await queued();
+        const second = await queued();
+        await a.queue.claim('worker-a', 2, T0, LEASE);
+        assert.equal(await a.queue.release('worker-a', T0 + 5, [first]), 1);
+        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + 5, LEASE), [first]);
+        assert.equal(await a.queue.release('worker-a', T0 + 6), 1);
+        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + 6, LEASE), [second]);
+      });
+
+      it('answers when the next run is due, as a number', async () => {
+        assert.equal(await a.queue.nextDueAt(), undefined);
+        await queued(T0 + 50);
+        await queued(T0 + 20);
+        assert.equal(await a.queue.nextDueAt(), T0 + 20);
+      });
+
+      it('never gives the same run to two workers claiming at once', async () => {
+        const ids = [];
+        for (let i = 0; i < 40; i++) ids.push(await queued(T0 + i));
+        const claimedBy = new Map<string, string[]>();
+        const worker = async (queue: RunQueueRepository, owner: string) => {
+          const mine: string[] = [];
+          for (;;) {
+            const claimed = await queue.claim(owner, 3, T0 + 100, 60_000);
+            if (claimed.length === 0) break;
+            mine.push(...claimed);
+          }
+          claimedBy.set(owner, mine);
+        };
+        await Promise.all([worker(a.queue, 'a1'), worker(a.queue, 'a2'), worker(b.queue, 'b1'), worker(b.queue, 'b2')]);
+        const all = [...claimedBy.values()].flat();
+        assert.equal(all.length, ids.length, 'a run was claimed twice or not at all');
+        assert.deepEqual([...all].sort(), [...ids].sort());
+        for (const [owner, mine] of claimedBy) {
+          for (const id of mine) assert.equal((await runRow(id))?.lease_owner, owner);
+        }
+      });
+    });
+
+    describe('lease checks', () => {
+      const step = { stepId: 'notify', position: 0 };
+
+      it('lets only the lease holder record an attempt', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        await assert.rejects(b.runs.beginAttempt('worker-b', id, step, { id: uuidv7(), number: 1, runAttempt: 1 }, T0 + 1), LeaseLostError);
+        await a.runs.beginAttempt('worker-a', id, step, { id: uuidv7(), number: 1, runAttempt: 1 }, T0 + 1);
+        const execution = await a.runs.loadExecution(id);
+        assert.deepEqual(
+          execution?.steps.map((s) => [s.stepId, s.status, s.attempts]),
+          [['notify', 'running', 1]],
+        );
+      });
+
+      it('records nothing from a worker whose lease another took over, and marks its attempt interrupted', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const first = uuidv7();
+        await a.runs.beginAttempt('worker-a', id, step, { id: first, number: 1, runAttempt: 1 }, T0 + 10);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE), [id]);
+
+        const late = { attemptId: first, status: 'succeeded' as const, startedAt: T0 + 10 };
+        await assert.rejects(a.runs.finishStep('worker-a', id, { ...step, status: 'succeeded', output: { late: true } }, late, undefined, T0 + LEASE + 1), LeaseLostError);
+        await assert.rejects(a.runs.finishRun('worker-a', id, { status: 'succeeded' }, T0 + LEASE + 1), LeaseLostError);
+        let execution = await a.runs.loadExecution(id);
+        assert.equal(execution?.steps[0]?.status, 'running');
+        assert.deepEqual(execution?.attempts.map((attempt) => attempt.status), ['running']);
+
+        const second = uuidv7();
+        await b.runs.beginAttempt('worker-b', id, step, { id: second, number: 2, runAttempt: 1 }, T0 + LEASE + 2);
+        await b.runs.finishStep(
+          'worker-b',
+          id,
+          { ...step, status: 'succeeded', output: { ok: true } },
+          { attemptId: second, status: 'succeeded', startedAt: T0 + LEASE + 2 },
+          undefined,
+          T0 + LEASE + 3,
+        );
+        await b.runs.finishRun('worker-b', id, { status: 'succeeded' }, T0 + LEASE + 4);
+        execution = await a.runs.loadExecution(id);
+        assert.equal(execution?.run.status, 'succeeded');
+        assert.deepEqual(execution?.steps.map((s) => [s.status, s.output]), [['succeeded', { ok: true }]]);
+        assert.deepEqual(execution?.attempts.map((attempt) => [attempt.number, attempt.status]), [
+          [1, 'interrupted'],
+          [2, 'succeeded'],
+        ]);
+        assert.equal((await runRow(id))?.lease_owner, null);
+      });
+
+      it('stores a retry wait durably and frees the lease until it is due', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const attemptId = uuidv7();
+        await a.runs.beginAttempt('worker-a', id, step, { id: attemptId, number: 1, runAttempt: 1 }, T0);
+        const error = { code: 'HTTP_503', message: 'receiver answered 503', stepId: 'notify' };
+        await a.runs.finishStep(
+          'worker-a',
+          id,
+          { ...step, status: 'waiting', error },
+          { attemptId, status: 'failed', httpStatus: 503, error, startedAt: T0 },
+          { status: 'waiting', runAt: T0 + 5000, error },
+          T0 + 1,
+        );
+        assert.deepEqual(await runRow(id), { status: 'waiting', lease_owner: null, run_at: T0 + 5000, attempt: 1, error: JSON.stringify(error) });
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 4999, LEASE), []);
+        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 5000, LEASE), [id]);
+      });
+    });
+
+    describe('operator actions', () => {
+      /** A run whose first step succeeded and whose second failed for good. */
+      async function failedRun(): Promise<string> {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const first = uuidv7();
+        await a.runs.beginAttempt('worker-a', id, { stepId: 'summary', position: 0 }, { id: first, number: 1, runAttempt: 1 }, T0);
+        await a.runs.finishStep('worker-a', id, { stepId: 'summary', position: 0, status: 'succeeded', output: 42 }, { attemptId: first, status: 'succeeded', startedAt: T0 }, undefined, T0);
+        const second = uuidv7();
+        const error = { code: 'HTTP_400', message: 'bad request', stepId: 'notify' };
+        await a.runs.beginAttempt('worker-a', id, { stepId: 'notify', position: 1 }, { id: second, number: 1, runAttempt: 1 }, T0);
+        await a.runs.finishStep(
+          'worker-a',
+          id,
+          { stepId: 'notify', position: 1, status: 'failed', error },
+          { attemptId: second, status: 'failed', error, startedAt: T0 },
+          { status: 'failed', error },
+          T0 + 1,
+        );
+        return id;
+      }
+
+      it('retries a failed run from its failed step, keeping finished steps', async () => {
+        const id = await failedRun();
+        assert.deepEqual(await a.control.retry(id, T0 + 10), { ok: true, value: { attempt: 2 } });
+        assert.deepEqual(await runRow(id), { status: 'queued', lease_owner: null, run_at: T0 + 10, attempt: 2, error: null });
+        const execution = await a.runs.loadExecution(id);
+        assert.deepEqual(execution?.steps.find((s) => s.stepId === 'summary')?.output, 42);
+        assert.deepEqual(await a.control.retry(id, T0 + 11), { ok: false, reason: 'conflict', status: 'queued' });
+        assert.deepEqual(await a.control.retry(uuidv7(), T0), { ok: false, reason: 'not-found' });
+      });
+
+      it('cancels a queued run at once and asks a running one to stop', async () => {
+        const waiting = await queued();
+        assert.deepEqual(await a.control.cancel(waiting, T0 + 1), { ok: true, value: { status: 'cancelled' } });
+        assert.equal((await runRow(waiting))?.status, 'cancelled');
+        assert.deepEqual(await a.control.cancel(waiting, T0 + 2), { ok: false, reason: 'conflict', status: 'cancelled' });
+
+        const running = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.deepEqual(await a.control.cancel(running, T0 + 1), { ok: true, value: { status: 'running' } });
+        assert.equal(await a.runs.isCancelRequested(running), true);
+        assert.deepEqual(await a.control.cancel(uuidv7(), T0), { ok: false, reason: 'not-found' });
+      });
+
+      it('replays a run as a new queued run of the same trigger on the version given', async () => {
+        const id = await failedRun();
+        const result = await a.control.replay(id, (workflowId, original) => `${workflowId}@${original}+1`, T0 + 20);
+        assert.ok(result.ok);
+        const replay = await a.runs.loadExecution(result.value.runId);
+        const original = await a.runs.loadExecution(id);
+        assert.equal(replay?.run.status, 'queued');
+        assert.equal(replay?.run.workflowVersion, 'orders@v1+1');
+        assert.equal(replay?.run.deliveryId, original?.run.deliveryId);
+        assert.deepEqual(replay?.run.trigger, original?.run.trigger);
+        assert.deepEqual(replay?.steps, []);
+        assert.equal(original?.run.status, 'failed');
+        assert.deepEqual(await a.control.replay(uuidv7(), (_, v) => v, T0), { ok: false, reason: 'not-found' });
+      });
+    });
+  });
+}
+
+describe('store on PostgreSQL only', { skip: SKIP_POSTGRES }, () => {
+  it('runs the migrations once when several processes start together', async () => {
+    const database = await createTestDatabase();
+    const opened: Storage[] = [];
+    try {
+      opened.push(...(await Promise.all([1, 2, 3, 4].map(() => openStorage(database.url)))));
+      const rows = await opened[0]!.db.all<{ name: string }>(`SELECT name FROM migrations ORDER BY id`);
+      assert.deepEqual(
+        rows.map((row) => row.name),
+        MIGRATIONS.map((migration) => migration.name),
+      );
+    } finally {
+      await Promise.all(opened.map((storage) => storage.close()));
+      await database.drop();
+    }
+  });
+
+  describe('run notifications', () => {
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let storage: Storage;
+    let listener: PostgresListener;
+    let notified = 0;
+    const waiters = new Set<() => void>();
+
+    /** Resolves once the listener has been notified more than `seen` times in all. */
+    const notifiedAfter = (seen: number) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (notified > seen) {
+            waiters.delete(check);
+            resolve();
+          }
+        };
+        waiters.add(check);
+        check();
+      });
+
+    before(async () => {
+      database = await createTestDatabase();
+      storage = await openStorage(database.url);
+      listener = new PostgresListener(
+        database.url,
+        () => {
+          notified += 1;
+          for (const waiter of [...waiters]) waiter();
+        },
+        { minDelayMs: 50, maxDelayMs: 200 },
+      );
+      listener.start();
+      // The listener announces each (re)connection with one notification of its own.
+      await notifiedAfter(0);
+    });
+
+    after(async () => {
+      await listener?.stop();
+      await storage?.close();
+      await database?.drop();
+    });
+
+    it('wakes listeners when another process commits a run', async () => {
+      const seen = notified;
+      await new DeliveryRepository(storage.db).accept(...arrival());
+      await notifiedAfter(seen);
+    });
+
+    it('wakes listeners when a run is replayed', async () => {
+      const { runId } = await new DeliveryRepository(storage.db).accept(...arrival());
+      const seen = notified;
+      const replay = await new RunControlRepository(storage.db).replay(runId!, (_, version) => version, T0);
+      assert.ok(replay.ok);
+      await notifiedAfter(seen);
+    });
+
+    it('listens again after its connection is cut, and still hears new runs', async () => {
+      const seen = notified;
+      const [terminated] = await storage.db.all<{ n: number }>(
+        `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'hookflow-listener' AND datname = current_database()`,
+      );
+      assert.equal(terminated?.n, 1);
+      await notifiedAfter(seen); // the reconnection's own wake-up
+      const next = notified;
+      await new DeliveryRepository(storage.db).accept(...arrival());
+      await notifiedAfter(next);
+      assert.equal(listener.listening, true);
+    });
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * kill -9 in the middle of the work: every acknowledged delivery's run still completes on
+ * restart, finished steps are not repeated, and the only requests a receiver sees twice are
+ * the ones that were in flight at the kill, recorded as `interrupted` attempts, always with
+ * the same Idempotency-Key. A durable retry wait survives the restart too.
+ */
+import assert from 'node:assert/strict';
+import { describe } from 'node:test';
+import { e2e } from './support/e2e.js';
+import type { Page, RunDetailView, RunView } from './support/hookflow.js';
+
+const RUNS = 30;
+
+describe('crash recovery', () => {
+  e2e(
+    'after kill -9 with runs in flight, a restart completes every acknowledged run; only interrupted attempts are sent twice',
+    async ({ hookflow, receiver }, t) => {
+      // Every answer takes 300 ms, so at any moment some requests are in flight.
+      const target = await receiver({ fallback: { status: 200, body: { ok: true }, delayMs: 300 } });
+      const server = await hookflow({
+        workflows: {
+          'crash.yaml': `
+id: crash
+trigger:
+  webhook:
+    path: crash
+steps:
+  - id: prepare
+    type: transform
+    expression: '{ "n": trigger.body.n, "doubled": trigger.body.n * 2 }'
+  - id: deliver
+    type: http
+    method: POST
+    url: "${target.url}/deliver"
+    json: steps.prepare
+    timeout: 10s
+    retry: { attempts: 5, delay: 200ms, maxDelay: 1s }
+`,
+        },
+        // A few runs at a time, so the kill finds some runs done, some in flight and some queued.
+        env: { HOOKFLOW_WORKER_CONCURRENCY: '8' },
+      });
+
+      const acks = await Promise.all(Array.from({ length: RUNS }, (_, n) => server.hook('crash', { n })));
+      for (const ack of acks) assert.equal(ack.status, 202, ack.text);
+      const runIds = acks.map((ack) => ack.body.runId);
+      assert.equal(new Set(runIds).size, RUNS);
+
+      await server.waitFor(() => target.requests.length >= 12, 20_000, 'the receiver to see a dozen requests');
+      await server.kill9();
+      const seenAtKill = target.requests.length;
+      assert.ok(seenAtKill < RUNS * 2, 'the kill came while work was left');
+
+      await server.restart();
+
+      const finished = await server.waitFor(
+        async () => {
+          const page = await server.api<Page<RunView>>('/api/runs?workflowId=crash&limit=100');
+          const done = page.body.items.filter((run) => run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled');
+          return done.length === RUNS ? page.body.items : undefined;
+        },
+        30_000,
+        `all ${RUNS} runs to finish after the restart`,
+      );
+      assert.deepEqual(finished.map((run) => run.id).sort(), [...runIds].sort(), 'exactly the acknowledged runs exist');
+
+      let interruptedTotal = 0;
+      let sentTwice = 0;
+      for (const [n, runId] of runIds.entries()) {
+        const { body: run } = await server.api<RunDetailView>(`/api/runs/${runId}`);
+        assert.equal(run.status, 'succeeded', `run ${runId}: ${JSON.stringify(run.error)}`);
+        const prepare = run.steps.find((step) => step.id === 'prepare');
+        const deliver = run.steps.find((step) => step.id === 'deliver');
+        assert.equal(prepare?.status, 'succeeded');
+        assert.equal(deliver?.status, 'succeeded');
+        assert.deepEqual(prepare.output, { n, doubled: n * 2 });
+        for (const step of [prepare, deliver]) {
+          const succeeded = step.attempts.filter((attempt) => attempt.status === 'succeeded');
+          assert.equal(succeeded.length, 1, `run ${runId} step ${step.id} succeeded exactly once: ${JSON.stringify(step.attempts)}`);
+          assert.equal(step.attempts.at(-1)!.status, 'succeeded', 'nothing was attempted after the success');
+          assert.ok(
+            step.attempts.every((attempt) => attempt.status === 'succeeded' || attempt.status === 'interrupted'),
+            `only interrupted attempts before the success: ${JSON.stringify(step.attempts)}`,
+          );
+        }
+        const interrupted = deliver.attempts.filter((attempt) => attempt.status === 'interrupted').length;
+        interruptedTotal += interrupted;
+
+        const sent = target.requests.filter((request) => request.idempotencyKey === `${runId}.deliver`);
+        assert.ok(sent.length >= 1, `the receiver saw run ${runId}'s request`);
+        if (sent.length > 1) sentTwice += 1;
+        assert.ok(
+          sent.length <= 1 + interrupted,
+          `run ${runId}: the receiver saw its key ${sent.length} times, but only ${interrupted} attempt(s) were interrupted by the kill`,
+        );
+        assert.ok(
+          sent.every((request) => JSON.stringify(request.json) === JSON.stringify({ n, doubled: n * 2 })),
+          'every copy carries the same body',
+        );
+      }
+      t.diagnostic(`killed after ${seenAtKill} requests; ${interruptedTotal} attempts interrupted; ${sentTwice} keys seen more than once`);
+      assert.ok(interruptedTotal >= 1, 'the kill interrupted at least one request in flight (else this test showed nothing)');
+      const keys = new Set(target.requests.map((request) => request.idempotencyKey));
+      assert.deepEqual([...keys].sort(), runIds.map((runId) => `${runId}.deliver`).sort(), 'the receiver saw no other keys');
+    },
+  );
+
+  e2e(
+    'a run waiting for a durable retry survives kill -9 and completes after the restart once the receiver recovers',
+    async ({ hookflow, receiver }) => {
+      const target = await receiver({ fallback: { status: 503, body: { error: 'down for maintenance' } } });
+      const server = await hookflow({
+        workflows: {
+          'patient.yaml': `
+id: patient
+trigger:
+  webhook:
+    path: patient
+steps:
+  - id: deliver
+    type: http
+    method: POST
+    url: "${target.url}/patient"
+    json: trigger.body
+    retry: { attempts: 10, backoff: fixed, delay: 1s, maxDelay: 1s }
+`,
+        },
+      });
+
+      const ack = await server.hook('patient', { order: 42 });
+      assert.equal(ack.status, 202, ack.text);
+      const runId = ack.body.runId;
+      const waiting = await server.waitForRun(runId, ['waiting']);
+      assert.ok(waiting.nextAttemptAt, 'a waiting run shows when it is tried next');
+      assert.equal(waiting.steps.find((step) => step.id === 'deliver')?.attempts[0]?.httpStatus, 503);
+
+      await server.kill9();
+      target.setFallback({ status: 200, body: { ok: true } });
+      await server.restart();
+
+      const run = await server.waitForRun(runId);
+      assert.equal(run.status, 'succeeded', JSON.stringify(run.error));
+      const deliver = run.steps.find((step) => step.id === 'deliver');
+      assert.equal(deliver?.status, 'succeeded');
+      assert.ok(deliver.attempts.length >= 2);
+      assert.deepEqual([deliver.attempts[0]!.status, deliver.attempts[0]!.httpStatus], ['failed', 503]);
+      assert.deepEqual(
+        deliver.attempts.filter((attempt) => attempt.status === 'succeeded').map((attempt) => attempt.httpStatus),
+        [200],
+      );
+      assert.equal(deliver.attempts.at(-1)!.status, 'succeeded');
+      const sent = target.requestsTo('/patient');
+      assert.ok(sent.length >= 2);
+      assert.ok(sent.every((request) => request.idempotencyKey === `${runId}.deliver`));
+      assert.equal(sent.at(-1)!.answered, 200);
+      assert.deepEqual(sent.at(-1)!.json, { order: 42 });
+    },
+  );
+});
