@@ -1,5 +1,7 @@
 // Runs every compiled spec under dist/ with Node's test runner. `npm test -- <word>` runs
 // only the files whose path contains <word>.
+// `npm run test:postgres` sets HOOKFLOW_TEST_POSTGRES=1 and picks the store, PostgreSQL and
+// scale-out tests, whose PostgreSQL cases are skipped otherwise (TEST_POSTGRES_URL names the server).
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -253,7 +253,12 @@ export async function startHookflow(options: HookflowOptions): Promise<Hookflow>
     clearTimeout(timer);
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (error) {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const api = async <T>(path: string, init: RequestInit & { token?: string | null } = {}): Promise<Answer<T>> => {
     const { token: override, ...rest } = init;
@@ -287,7 +292,12 @@ export async function startHookflow(options: HookflowOptions): Promise<Hookflow>
     },
     async restart() {
       await kill('SIGTERM', STOP_GRACE_MS);
-      await launch();
+      try {
+        await launch();
+      } catch (error) {
+        if (ownDir) rmSync(dir, { recursive: true, force: true });
+        throw error;
+      }
     },
     api,
     async hook<T>(path: string, body: unknown, init: RequestInit = {}): Promise<Answer<T>> {

@@ -30,7 +30,11 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
   const log = createLogger(config.logLevel);
   const requests = new RequestLog(log.pino);
   if (config.servesWeb) requests.register(fastify);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { logger: log.nest, abortOnError: false, bodyParser: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: log.nest,
+    abortOnError: false,
+    bodyParser: false,
+  });
   const registry = app.get(WorkflowRegistry);
   requests.hookPaths = registry;
   maskSecretValues(log, registry, app.get<readonly string[]>(API_TOKENS));

@@ -50,7 +50,12 @@ export class ApiErrorFilter implements ExceptionFilter {
       return { status: 503, code: 'STORAGE_UNAVAILABLE', message: 'storage is unavailable; retry later' };
     }
     const requestId = request.id;
-    this.logger.error({ msg: 'unexpected error', reqId: requestId, url: loggedPath(request.url, undefined), error: (exception as Error)?.stack ?? String(exception) });
+    this.logger.error({
+      msg: 'unexpected error',
+      reqId: requestId,
+      url: loggedPath(request.url, undefined),
+      error: (exception as Error)?.stack ?? String(exception),
+    });
     return { status: 500, code: 'INTERNAL_ERROR', message: `unexpected error; request id ${requestId}` };
   }
 }

@@ -9,7 +9,10 @@ import type { FastifyReply } from 'fastify';
 import { ERROR_SCHEMA } from './openapi.schemas.js';
 import { StorageHealthIndicator } from './storage.health.js';
 
-const INDICATOR_SCHEMA = { type: 'object', additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } } };
+const INDICATOR_SCHEMA = {
+  type: 'object',
+  additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] } } },
+};
 
 @ApiTags('operations')
 @Controller('health')

@@ -139,7 +139,13 @@ export const WORKFLOW_SCHEMA: SchemaObject = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { file: { type: 'string' }, line: { type: 'integer' }, col: { type: 'integer' }, message: { type: 'string' }, text: { type: 'string' } },
+        properties: {
+          file: { type: 'string' },
+          line: { type: 'integer' },
+          col: { type: 'integer' },
+          message: { type: 'string' },
+          text: { type: 'string' },
+        },
       },
     },
   },

@@ -14,7 +14,12 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
         'health and Prometheus metrics. Errors are `{ "error": { "code", "message" } }`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque token', description: 'a token from HOOKFLOW_API_TOKEN (or data/api-token)' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'opaque token',
+      description: 'a token from HOOKFLOW_API_TOKEN (or data/api-token)',
+    })
     .build();
   const document = SwaggerModule.createDocument(app, config);
   document.paths['/hooks/{path}'] = { post: hookOperation() };
@@ -31,7 +36,15 @@ function hookOperation(): NonNullable<OpenAPIObject['paths'][string]['post']> {
       "Checked in this order: path, method (the workflow's `methods`, POST by default), IP allowlist, rate limit, body size, " +
       'authentication, content type, parsing, schema, filter, idempotency key. With `auth: token` the secret is the last ' +
       'path segment (`/hooks/<path>/<token>`). The answer never waits for the steps.',
-    parameters: [{ name: 'path', in: 'path', required: true, description: "the workflow's `trigger.webhook.path` (may contain `/`)", schema: { type: 'string' } }],
+    parameters: [
+      {
+        name: 'path',
+        in: 'path',
+        required: true,
+        description: "the workflow's `trigger.webhook.path` (may contain `/`)",
+        schema: { type: 'string' },
+      },
+    ],
     requestBody: {
       required: false,
       content: {
@@ -44,7 +57,9 @@ function hookOperation(): NonNullable<OpenAPIObject['paths'][string]['post']> {
     responses: {
       '202': {
         description: 'accepted: the delivery and its queued run are stored',
-        content: { 'application/json': { schema: { type: 'object', properties: { deliveryId: { type: 'string' }, runId: { type: 'string' } } } } },
+        content: {
+          'application/json': { schema: { type: 'object', properties: { deliveryId: { type: 'string' }, runId: { type: 'string' } } } },
+        },
       },
       '200': {
         description: 'filtered (no run) or a duplicate idempotency key (the first run)',
@@ -52,7 +67,12 @@ function hookOperation(): NonNullable<OpenAPIObject['paths'][string]['post']> {
           'application/json': {
             schema: {
               type: 'object',
-              properties: { deliveryId: { type: 'string' }, runId: { type: 'string' }, filtered: { type: 'boolean' }, duplicate: { type: 'boolean' } },
+              properties: {
+                deliveryId: { type: 'string' },
+                runId: { type: 'string' },
+                filtered: { type: 'boolean' },
+                duplicate: { type: 'boolean' },
+              },
             },
           },
         },

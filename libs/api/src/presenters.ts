@@ -61,9 +61,7 @@ export function presentDelivery(delivery: DeliveryEntity, full: boolean): Record
     reason: delivery.reason,
     message: delivery.message,
     runId: delivery.runId,
-    ...(full
-      ? { query: delivery.query, headers: delivery.headers, body: delivery.body, bodyTruncated: delivery.bodyTruncated === 1 }
-      : {}),
+    ...(full ? { query: delivery.query, headers: delivery.headers, body: delivery.body, bodyTruncated: delivery.bodyTruncated === 1 } : {}),
   };
 }
 

@@ -61,9 +61,17 @@ export class RunsController {
 
   @Post(':id/retry')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Resume a failed run from its failed step', description: 'Finished steps keep their outputs and are not executed again.' })
+  @ApiOperation({
+    summary: 'Resume a failed run from its failed step',
+    description: 'Finished steps keep their outputs and are not executed again.',
+  })
   @ApiParam({ name: 'id', description: 'run id' })
-  @ApiAcceptedResponse({ schema: { type: 'object', properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, attempt: { type: 'integer' } } } })
+  @ApiAcceptedResponse({
+    schema: {
+      type: 'object',
+      properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['queued'] }, attempt: { type: 'integer' } },
+    },
+  })
   @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
   @ApiResponse({ status: 409, description: 'the run is not failed', ...ERRORS })
   async retry(@Param('id') id: string): Promise<Record<string, unknown>> {
@@ -74,9 +82,17 @@ export class RunsController {
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Start a new run of the same trigger', description: 'Runs the version serving now, or the original one when the workflow is no longer served.' })
+  @ApiOperation({
+    summary: 'Start a new run of the same trigger',
+    description: 'Runs the version serving now, or the original one when the workflow is no longer served.',
+  })
   @ApiParam({ name: 'id', description: 'run id' })
-  @ApiAcceptedResponse({ schema: { type: 'object', properties: { runId: { type: 'string' }, replayOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] } } } })
+  @ApiAcceptedResponse({
+    schema: {
+      type: 'object',
+      properties: { runId: { type: 'string' }, replayOf: { type: 'string' }, status: { type: 'string', enum: ['queued'] } },
+    },
+  })
   @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
   async replay(@Param('id') id: string): Promise<Record<string, unknown>> {
     // A replay runs the version serving now (the usual reason to replay is a fixed workflow),
@@ -94,13 +110,23 @@ export class RunsController {
   @ApiAcceptedResponse({
     schema: {
       type: 'object',
-      properties: { runId: { type: 'string' }, status: { type: 'string', enum: ['cancelled', 'running'] }, cancelRequested: { type: 'boolean' }, message: { type: 'string' } },
+      properties: {
+        runId: { type: 'string' },
+        status: { type: 'string', enum: ['cancelled', 'running'] },
+        cancelRequested: { type: 'boolean' },
+        message: { type: 'string' },
+      },
     },
   })
   @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
   @ApiResponse({ status: 409, description: 'the run is already finished', ...ERRORS })
   async cancel(@Param('id') id: string): Promise<Record<string, unknown>> {
-    const result = settle(id, 'cancel', await this.control.cancel(id, Date.now()), 'only a queued, waiting or running run can be cancelled');
+    const result = settle(
+      id,
+      'cancel',
+      await this.control.cancel(id, Date.now()),
+      'only a queued, waiting or running run can be cancelled',
+    );
     // A queued or waiting run finishes here, not in a worker, so it is counted here.
     if (result.status === 'cancelled') await this.countCancelled(id);
     return result.status === 'cancelled'

@@ -40,7 +40,10 @@ export class WorkflowsController {
     return {
       ...presentWorkflow(status, baseUrl(request)),
       definition: status.workflow?.source ?? null,
-      recentRuns: { since: new Date(Date.now() - RECENT_MS).toISOString(), ...(await this.inspection.runCounts(id, Date.now() - RECENT_MS)) },
+      recentRuns: {
+        since: new Date(Date.now() - RECENT_MS).toISOString(),
+        ...(await this.inspection.runCounts(id, Date.now() - RECENT_MS)),
+      },
     };
   }
 }

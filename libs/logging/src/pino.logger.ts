@@ -28,7 +28,7 @@ export function logLevel(value: string | undefined): Level | 'silent' {
 export interface HookflowLogger {
   pino: Logger;
   /** For `NestFactory.create(…, { logger })`. */
-  nest: LoggerService;
+  nest: PinoLoggerService;
   /** Secret values to mask in every line written from now on. */
   secrets: SecretValueMask;
 }

@@ -69,8 +69,8 @@ export class Metrics {
   }
 
   /**
-   * The exposition text. When storage does not answer, the queue gauges are left out
-   * (rather than showing a stale value) and the rest is still served.
+   * The exposition text. When storage does not answer, the queue gauges are NaN (unknown,
+   * rather than a stale value) and the rest is still served.
    */
   async render(now = Date.now()): Promise<string> {
     try {
@@ -78,8 +78,8 @@ export class Metrics {
       this.queueDepth.set(stats.depth);
       this.queueOldestAge.set(stats.oldestDueAt === undefined ? 0 : Math.max(0, now - stats.oldestDueAt) / 1000);
     } catch {
-      this.queueDepth.reset();
-      this.queueOldestAge.reset();
+      this.queueDepth.set(Number.NaN);
+      this.queueOldestAge.set(Number.NaN);
     }
     return this.registry.metrics();
   }

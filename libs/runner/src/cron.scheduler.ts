@@ -5,12 +5,12 @@
  */
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob, CronTime } from 'cron';
+import { CronJob } from 'cron';
 import { v7 as uuidv7 } from 'uuid';
 import { HookflowConfig } from '#libs/config';
 import { CronRepository, RunSignal } from '#libs/store';
 import { WorkflowRegistry, type Workflow } from '#libs/workflow';
-import { dueTick, firstTick } from './cron-due.js';
+import { dueTick, nextTickOf } from './cron-due.js';
 
 const PREFIX = 'hookflow:';
 
@@ -57,14 +57,14 @@ export class CronScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private add(name: string, workflowId: string, key: string): void {
     const workflow = this.registry.get(workflowId)!;
     const { schedule, timezone } = workflow.cron!;
-    const time = new CronTime(schedule, timezone);
-    let expected = firstTick(time, Date.now());
+    const next = nextTickOf(schedule, timezone);
+    let expected = next(Date.now());
     const job = CronJob.from({
       cronTime: schedule,
       ...(timezone ? { timeZone: timezone } : {}),
       start: true,
       onTick: () => {
-        const tick = dueTick(time, expected, Date.now());
+        const tick = dueTick(next, expected, Date.now());
         expected = tick.next;
         void this.fire(workflowId, tick.due);
       },
@@ -93,7 +93,17 @@ export class CronScheduler implements OnApplicationBootstrap, OnModuleDestroy {
           workflowVersion: workflow.version,
           deliveryId: null,
           triggerType: 'cron',
-          trigger: { body: null, headers: {}, query: {}, method: 'CRON', path: '', ip: '', receivedAt: new Date(now).toISOString(), deliveryId: null, scheduledAt },
+          trigger: {
+            body: null,
+            headers: {},
+            query: {},
+            method: 'CRON',
+            path: '',
+            ip: '',
+            receivedAt: new Date(now).toISOString(),
+            deliveryId: null,
+            scheduledAt,
+          },
           createdAt: now,
         },
         dueAt,

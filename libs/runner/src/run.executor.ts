@@ -91,7 +91,13 @@ export class RunExecutor {
     const failures = earlier.filter((attempt) => attempt.runAttempt === run.attempt && attempt.status === 'failed').length;
     const attemptId = uuidv7();
     const startedAt = Date.now();
-    await this.runs.beginAttempt(owner, run.id, { stepId: step.id, position }, { id: attemptId, number, runAttempt: run.attempt }, startedAt);
+    await this.runs.beginAttempt(
+      owner,
+      run.id,
+      { stepId: step.id, position },
+      { id: attemptId, number, runAttempt: run.attempt },
+      startedAt,
+    );
 
     const outcome = await this.safely(step, context, workflow);
     const now = Date.now();
@@ -99,20 +105,53 @@ export class RunExecutor {
     const ref = { stepId: step.id, position };
     if (outcome.status === 'succeeded') {
       context.steps[step.id] = outcome.output;
-      const attempt = { attemptId, status: 'succeeded' as const, startedAt, ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}) };
-      await this.runs.finishStep(owner, run.id, { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) }, attempt, undefined, now);
+      const attempt = {
+        attemptId,
+        status: 'succeeded' as const,
+        startedAt,
+        ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+      };
+      await this.runs.finishStep(
+        owner,
+        run.id,
+        { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) },
+        attempt,
+        undefined,
+        now,
+      );
       return 'next';
     }
     if (outcome.status === 'skipped') {
-      await this.runs.finishStep(owner, run.id, { ...ref, status: 'skipped', output: { reason: outcome.reason } }, { attemptId, status: 'succeeded', startedAt }, undefined, now);
+      await this.runs.finishStep(
+        owner,
+        run.id,
+        { ...ref, status: 'skipped', output: { reason: outcome.reason } },
+        { attemptId, status: 'succeeded', startedAt },
+        undefined,
+        now,
+      );
       return 'next';
     }
     const error: ErrorInfo = maskSecrets({ ...outcome.error, stepId: step.id }, secrets);
-    const attempt = { attemptId, status: 'failed' as const, startedAt, error, ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}) };
+    const attempt = {
+      attemptId,
+      status: 'failed' as const,
+      startedAt,
+      error,
+      ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+    };
     const output = outcome.output === undefined ? undefined : maskSecrets(outcome.output, secrets);
-    const delay = outcome.retryable && step.type === 'http' ? retryDelayMs(step.retry, failures + 1, Math.random, outcome.retryAfterMs) : undefined;
+    const delay =
+      outcome.retryable && step.type === 'http' ? retryDelayMs(step.retry, failures + 1, Math.random, outcome.retryAfterMs) : undefined;
     if (delay !== undefined) {
-      await this.runs.finishStep(owner, run.id, { ...ref, status: 'waiting', output, error }, attempt, { status: 'waiting', runAt: now + delay, error }, now);
+      await this.runs.finishStep(
+        owner,
+        run.id,
+        { ...ref, status: 'waiting', output, error },
+        attempt,
+        { status: 'waiting', runAt: now + delay, error },
+        now,
+      );
       this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
     } else {
       await this.runs.finishStep(owner, run.id, { ...ref, status: 'failed', output, error }, attempt, { status: 'failed', error }, now);
@@ -127,10 +166,19 @@ export class RunExecutor {
     try {
       return await executeStep(step, context, this.ports);
     } catch (error) {
-      this.logger.error({ msg: 'step threw', runId: context.run.id, workflowId: workflow.id, stepId: step.id, error: (error as Error).stack });
+      this.logger.error({
+        msg: 'step threw',
+        runId: context.run.id,
+        workflowId: workflow.id,
+        stepId: step.id,
+        error: (error as Error).stack,
+      });
       return {
         status: 'failed',
-        error: { code: 'EXPRESSION_FAILED', message: `step "${step.id}" of workflow "${workflow.id}": internal error: ${(error as Error).message}` },
+        error: {
+          code: 'EXPRESSION_FAILED',
+          message: `step "${step.id}" of workflow "${workflow.id}": internal error: ${(error as Error).message}`,
+        },
         retryable: false,
       };
     }

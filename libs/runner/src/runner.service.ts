@@ -114,7 +114,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async beat(): Promise<void> {
     if (this.inFlight.size === 0) return;
-    await this.queue.heartbeat(this.owner, Date.now(), this.config.leaseMs).catch((error: Error) => {
+    await this.queue.heartbeat(this.owner, Date.now(), this.config.leaseMs, [...this.inFlight.keys()]).catch((error: Error) => {
       this.logger.error({ msg: 'lease heartbeat failed', error: error.message });
     });
   }

@@ -22,9 +22,15 @@ export class RunQueueRepository {
     return rows.map((row) => row.id);
   }
 
-  /** Extends the leases of every run this worker holds. */
-  async heartbeat(owner: string, now: number, leaseMs: number): Promise<number> {
-    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'`, [now + leaseMs, owner]);
+  /**
+   * Extends the leases of the runs this worker holds — only `runIds` when given: a run the
+   * worker stopped executing (storage failed mid-run) must not be kept leased by the beats of
+   * its other runs, or no one would take it over while this worker stays busy.
+   */
+  async heartbeat(owner: string, now: number, leaseMs: number, runIds?: readonly string[]): Promise<number> {
+    if (runIds && runIds.length === 0) return 0;
+    const only = runIds ? ` AND id IN (${runIds.map(() => '?').join(', ')})` : '';
+    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'${only}`, [now + leaseMs, owner, ...(runIds ?? [])]);
   }
 
   /** When the next run becomes due (queued, a retry, or an expiring lease), if any. */

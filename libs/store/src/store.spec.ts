@@ -222,6 +222,15 @@ for (const backend of backends) {
         assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 800 + LEASE, LEASE), [id]);
       });
 
+      it('extends only the leases of the runs named, so a run its worker dropped can be taken over', async () => {
+        const kept = await queued();
+        const dropped = await queued();
+        await a.queue.claim('worker-a', 2, T0, LEASE);
+        assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE, [kept]), 1);
+        assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE, []), 0);
+        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + LEASE, LEASE), [dropped]);
+      });
+
       it('hands released runs back to the queue at once', async () => {
         const first = await queued();
         const second = await queued();
