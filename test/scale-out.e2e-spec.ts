@@ -55,7 +55,11 @@ steps:
  * Every step succeeded exactly once (its outcome recorded once), and the receiver saw a step's
  * Idempotency-Key more than once only when an attempt of that step was interrupted.
  */
-async function assertCompletedOnce(server: Hookflow, target: Receiver, runIds: readonly string[]): Promise<{ interrupted: number; sentTwice: number }> {
+async function assertCompletedOnce(
+  server: Hookflow,
+  target: Receiver,
+  runIds: readonly string[],
+): Promise<{ interrupted: number; sentTwice: number }> {
   let interrupted = 0;
   let sentTwice = 0;
   for (const runId of runIds) {
@@ -65,7 +69,11 @@ async function assertCompletedOnce(server: Hookflow, target: Receiver, runIds: r
       const step = run.steps.find((each) => each.id === stepId);
       assert.equal(step?.status, 'succeeded', `run ${runId} step ${stepId}`);
       const attempts = step.attempts;
-      assert.equal(attempts.filter((attempt) => attempt.status === 'succeeded').length, 1, `run ${runId} step ${stepId} recorded once: ${JSON.stringify(attempts)}`);
+      assert.equal(
+        attempts.filter((attempt) => attempt.status === 'succeeded').length,
+        1,
+        `run ${runId} step ${stepId} recorded once: ${JSON.stringify(attempts)}`,
+      );
       assert.equal(attempts.at(-1)?.status, 'succeeded', 'nothing was attempted after the success');
       assert.ok(
         attempts.every((attempt) => attempt.status === 'succeeded' || attempt.status === 'interrupted'),
@@ -117,7 +125,11 @@ describe('scale-out on PostgreSQL', { skip: SKIP_POSTGRES }, () => {
       t.diagnostic(`${interrupted} attempts interrupted by the kill; ${sentTwice} keys seen more than once`);
       assert.ok(interrupted >= 1, 'the killed server had steps in flight, taken over by the others');
       const keys = new Set(target.requests.map((request) => request.idempotencyKey));
-      assert.deepEqual([...keys].sort(), runIds.flatMap((runId) => [`${runId}.first`, `${runId}.second`]).sort(), 'the receiver saw no other keys');
+      assert.deepEqual(
+        [...keys].sort(),
+        runIds.flatMap((runId) => [`${runId}.first`, `${runId}.second`]).sort(),
+        'the receiver saw no other keys',
+      );
       for (const survivor of survivors) assert.equal(survivor.process.exitCode, null, 'the survivors kept running');
     },
     { timeout: 120_000 },
@@ -128,7 +140,10 @@ describe('scale-out on PostgreSQL', { skip: SKIP_POSTGRES }, () => {
     async ({ hookflow, receiver }, t) => {
       const database = await freshDatabase(t);
       const target = await receiver();
-      const web = await hookflow({ workflows: { 'relay.yaml': relayWorkflow(target) }, env: { DATABASE_URL: database.url, HOOKFLOW_ROLE: 'web' } });
+      const web = await hookflow({
+        workflows: { 'relay.yaml': relayWorkflow(target) },
+        env: { DATABASE_URL: database.url, HOOKFLOW_ROLE: 'web' },
+      });
       const ack = await web.hook('relay', { n: 1 });
       assert.equal(ack.status, 202, ack.text);
 
@@ -138,7 +153,13 @@ describe('scale-out on PostgreSQL', { skip: SKIP_POSTGRES }, () => {
       for (const [name, value] of Object.entries(process.env)) {
         if (value !== undefined && !/^(HOOKFLOW_|DATABASE_URL$|PORT$|HOST$)/.test(name)) env[name] = value;
       }
-      Object.assign(env, { DATABASE_URL: database.url, HOOKFLOW_ROLE: 'worker', HOOKFLOW_WORKFLOWS_DIR: web.workflowsDir, PORT: String(port), HOST: '127.0.0.1' });
+      Object.assign(env, {
+        DATABASE_URL: database.url,
+        HOOKFLOW_ROLE: 'worker',
+        HOOKFLOW_WORKFLOWS_DIR: web.workflowsDir,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      });
       const worker = spawn(process.execPath, [MAIN], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       worker.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -244,7 +265,9 @@ async function startProxy(upstream: URL): Promise<Proxy> {
     client.on('close', () => database.destroy());
     database.on('close', () => client.destroy());
   });
-  const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
   const dropAll = () => {
     for (const socket of sockets) socket.destroy();
   };
@@ -264,4 +287,3 @@ async function startProxy(upstream: URL): Promise<Proxy> {
       }),
   };
 }
-

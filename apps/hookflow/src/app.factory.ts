@@ -1,6 +1,7 @@
 /** Builds the Nest app on Fastify for a configuration; main.ts and the e2e tests both use it. */
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type ServerOptions } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_TOKENS, setupOpenApi } from '#libs/api';
@@ -12,13 +13,27 @@ import { AppModule } from './app.module.js';
 /** Slow clients get this long to send their headers and their whole request. */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How often Node looks for connections past those limits; its default (30 s) would let a slow client stay much longer. */
+const CONNECTIONS_CHECK_MS = 1_000;
+/** Fastify's default, kept now that the server is built here. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 export async function createApp(config: HookflowConfig): Promise<NestFastifyApplication> {
   const https = config.tlsCert && config.tlsKey ? { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) } : null;
-  const adapter = new FastifyAdapter({
-    ...(https ? { https } : {}),
+  // Node looks for timed-out requests every connectionsCheckingInterval, read only when the
+  // server is created (default 30 s, which would let a slow client linger), so it is built here.
+  const timeouts: ServerOptions = {
+    headersTimeout: HEADERS_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    connectionTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+  };
+  const adapter = new FastifyAdapter({
+    serverFactory: (handler: RequestListener) => {
+      const server = https ? createHttpsServer({ ...https, ...timeouts }, handler) : createHttpServer(timeouts, handler);
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.setTimeout(REQUEST_TIMEOUT_MS);
+      return server;
+    },
     return503OnClosing: true,
     genReqId: requestId,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
@@ -39,9 +54,6 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
   requests.hookPaths = registry;
   maskSecretValues(log, registry, app.get<readonly string[]>(API_TOKENS));
   if (config.servesWeb) setupOpenApi(app);
-  const server = app.getHttpServer() as Server;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
   return app;
 }
 

@@ -49,42 +49,21 @@ const MIGRATION_LOCK = '7525744205384590455';
 
 export async function openStorage(url: string): Promise<Storage> {
   const location = parseDatabaseUrl(url);
-  const dataSource =
-    location.kind === 'sqlite'
-      ? new DataSource({
-          type: 'better-sqlite3',
-          database: location.path === ':memory:' ? ':memory:' : prepareFile(location.path),
-          enableWAL: location.path !== ':memory:',
-          timeout: 5000,
-          prepareDatabase: (db: { pragma(sql: string): unknown }) => {
-            db.pragma('synchronous = FULL');
-          },
-          entities: ENTITIES,
-          migrations: MIGRATIONS,
-          migrationsTransactionMode: 'all',
-          logging: false,
-        })
-      : new DataSource({
-          type: 'postgres',
-          url: location.url,
-          applicationName: 'hookflow',
-          entities: ENTITIES,
-          migrations: MIGRATIONS,
-          migrationsTransactionMode: 'all',
-          logging: false,
-          extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true },
-        });
+  let dataSource: DataSource | undefined;
   try {
+    dataSource = dataSourceFor(location);
     await dataSource.initialize();
     await migrate(dataSource, location);
   } catch (error) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
     throw new Error(`cannot open storage at ${describeLocation(location)}: ${describeError(error)}`, { cause: error });
   }
-  const pool = location.kind === 'postgres' ? ((dataSource.driver as unknown as { master: Pool }).master) : undefined;
+  const pool = location.kind === 'postgres' ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
   const db: Database = pool
     ? new PostgresDatabase(pool)
-    : new SqliteDatabase((dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection);
+    : new SqliteDatabase(
+        (dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection,
+      );
   return {
     dataSource,
     db,
@@ -94,6 +73,34 @@ export async function openStorage(url: string): Promise<Storage> {
       if (dataSource.isInitialized) await dataSource.destroy();
     },
   };
+}
+
+function dataSourceFor(location: StorageLocation): DataSource {
+  if (location.kind === 'sqlite') {
+    return new DataSource({
+      type: 'better-sqlite3',
+      database: location.path === ':memory:' ? ':memory:' : prepareFile(location.path),
+      enableWAL: location.path !== ':memory:',
+      timeout: 5000,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('synchronous = FULL');
+      },
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      migrationsTransactionMode: 'all',
+      logging: false,
+    });
+  }
+  return new DataSource({
+    type: 'postgres',
+    url: location.url,
+    applicationName: 'hookflow',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: 'all',
+    logging: false,
+    extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true },
+  });
 }
 
 async function migrate(dataSource: DataSource, location: StorageLocation): Promise<void> {

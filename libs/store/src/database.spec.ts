@@ -18,7 +18,11 @@ describe('isUnavailable', () => {
   const cases: Array<[string, unknown, boolean]> = [
     ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), true],
     ['a reset connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), true],
-    ['the server shutting down (57P01)', Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }), true],
+    [
+      'the server shutting down (57P01)',
+      Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+      true,
+    ],
     ['a connection failure (08006)', Object.assign(new Error('connection failure'), { code: '08006' }), true],
     ['too many connections (53300)', Object.assign(new Error('sorry, too many clients already'), { code: '53300' }), true],
     ['a dropped connection', new Error('Connection terminated unexpectedly'), true],
@@ -37,7 +41,13 @@ describe('isUnavailable', () => {
 
 describe('PostgresDatabase without a server', () => {
   it('reports a refused connection as storage unavailable, for statements and transactions', async () => {
-    const pool = new pg.Pool({ host: '127.0.0.1', port: await closedPort(), user: 'hookflow', database: 'hookflow', connectionTimeoutMillis: 2000 });
+    const pool = new pg.Pool({
+      host: '127.0.0.1',
+      port: await closedPort(),
+      user: 'hookflow',
+      database: 'hookflow',
+      connectionTimeoutMillis: 2000,
+    });
     const db = new PostgresDatabase(pool);
     try {
       await assert.rejects(db.all('SELECT 1'), DatabaseUnavailableError);

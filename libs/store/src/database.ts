@@ -39,7 +39,8 @@ export class SqliteDatabase implements Database {
 
   constructor(private readonly handle: BetterSqlite3.Database) {
     this.direct = {
-      all: <T extends Row>(sql: string, params: readonly unknown[] = []) => Promise.resolve(this.prepare(sql).all(...params.map(bind)) as T[]),
+      all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+        Promise.resolve(this.prepare(sql).all(...params.map(bind)) as T[]),
       run: (sql: string, params: readonly unknown[] = []) => Promise.resolve(this.prepare(sql).run(...params.map(bind)).changes),
     };
   }
@@ -166,7 +167,9 @@ const MAX_NAMED_STATEMENTS = 200;
 const INT8_OID = 20;
 const INT8_AS_NUMBER: CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID && format !== 'binary' ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+    oid === INT8_OID && format !== 'binary'
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
 };
 
 function unavailableOr(error: unknown): unknown {

@@ -54,7 +54,12 @@ export class PostgresListener {
 
   private async connect(): Promise<void> {
     if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5000, keepAlive: true, application_name: 'hookflow-listener' });
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: 5000,
+      keepAlive: true,
+      application_name: 'hookflow-listener',
+    });
     this.client = client;
     let lost = false;
     const onLost = (error?: Error): void => {
@@ -64,7 +69,8 @@ export class PostgresListener {
       if (this.client === client) this.client = undefined;
       void client.end().catch(() => undefined);
       if (this.stopped) return;
-      if (this.failures === 0) this.logger.warn({ msg: 'lost the run notification connection; reconnecting', error: error?.message ?? 'connection ended' });
+      if (this.failures === 0)
+        this.logger.warn({ msg: 'lost the run notification connection; reconnecting', error: error?.message ?? 'connection ended' });
       this.retry();
     };
     client.on('error', onLost);

@@ -30,7 +30,11 @@ export class RunQueueRepository {
   async heartbeat(owner: string, now: number, leaseMs: number, runIds?: readonly string[]): Promise<number> {
     if (runIds && runIds.length === 0) return 0;
     const only = runIds ? ` AND id IN (${runIds.map(() => '?').join(', ')})` : '';
-    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'${only}`, [now + leaseMs, owner, ...(runIds ?? [])]);
+    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'${only}`, [
+      now + leaseMs,
+      owner,
+      ...(runIds ?? []),
+    ]);
   }
 
   /** When the next run becomes due (queued, a retry, or an expiring lease), if any. */

@@ -138,10 +138,13 @@ for (const backend of backends) {
     }
 
     async function runRow(id: string) {
-      const [row] = await storage.db.all<{ status: string; lease_owner: string | null; run_at: number; attempt: number; error: string | null }>(
-        `SELECT status, lease_owner, run_at, attempt, error FROM runs WHERE id = ?`,
-        [id],
-      );
+      const [row] = await storage.db.all<{
+        status: string;
+        lease_owner: string | null;
+        run_at: number;
+        attempt: number;
+        error: string | null;
+      }>(`SELECT status, lease_owner, run_at, attempt, error FROM runs WHERE id = ?`, [id]);
       return row;
     }
 
@@ -154,7 +157,9 @@ for (const backend of backends) {
         assert.equal(execution?.run.attempt, 1);
         assert.equal(execution?.run.deliveryId, delivery.id);
         assert.deepEqual(execution?.run.trigger, run.trigger);
-        const [row] = await storage.db.all(`SELECT outcome, run_id, received_at, body_truncated FROM deliveries WHERE id = ?`, [delivery.id]);
+        const [row] = await storage.db.all(`SELECT outcome, run_id, received_at, body_truncated FROM deliveries WHERE id = ?`, [
+          delivery.id,
+        ]);
         // BIGINT and SMALLINT come back as numbers from both databases.
         assert.deepEqual(row, { outcome: 'accepted', run_id: run.id, received_at: T0, body_truncated: 0 });
       });
@@ -196,7 +201,13 @@ for (const backend of backends) {
         await queued(T0 + 2);
         const claimed = await a.queue.claim('worker-a', 2, T0 + 10, LEASE);
         assert.deepEqual([...claimed].sort(), [oldest, middle].sort());
-        assert.deepEqual(await runRow(oldest), { status: 'running', lease_owner: 'worker-a', run_at: T0 + 10 + LEASE, attempt: 1, error: null });
+        assert.deepEqual(await runRow(oldest), {
+          status: 'running',
+          lease_owner: 'worker-a',
+          run_at: T0 + 10 + LEASE,
+          attempt: 1,
+          error: null,
+        });
       });
 
       it('leaves runs that are not yet due', async () => {
@@ -294,11 +305,17 @@ for (const backend of backends) {
         assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE), [id]);
 
         const late = { attemptId: first, status: 'succeeded' as const, startedAt: T0 + 10 };
-        await assert.rejects(a.runs.finishStep('worker-a', id, { ...step, status: 'succeeded', output: { late: true } }, late, undefined, T0 + LEASE + 1), LeaseLostError);
+        await assert.rejects(
+          a.runs.finishStep('worker-a', id, { ...step, status: 'succeeded', output: { late: true } }, late, undefined, T0 + LEASE + 1),
+          LeaseLostError,
+        );
         await assert.rejects(a.runs.finishRun('worker-a', id, { status: 'succeeded' }, T0 + LEASE + 1), LeaseLostError);
         let execution = await a.runs.loadExecution(id);
         assert.equal(execution?.steps[0]?.status, 'running');
-        assert.deepEqual(execution?.attempts.map((attempt) => attempt.status), ['running']);
+        assert.deepEqual(
+          execution?.attempts.map((attempt) => attempt.status),
+          ['running'],
+        );
 
         const second = uuidv7();
         await b.runs.beginAttempt('worker-b', id, step, { id: second, number: 2, runAttempt: 1 }, T0 + LEASE + 2);
@@ -313,11 +330,17 @@ for (const backend of backends) {
         await b.runs.finishRun('worker-b', id, { status: 'succeeded' }, T0 + LEASE + 4);
         execution = await a.runs.loadExecution(id);
         assert.equal(execution?.run.status, 'succeeded');
-        assert.deepEqual(execution?.steps.map((s) => [s.status, s.output]), [['succeeded', { ok: true }]]);
-        assert.deepEqual(execution?.attempts.map((attempt) => [attempt.number, attempt.status]), [
-          [1, 'interrupted'],
-          [2, 'succeeded'],
-        ]);
+        assert.deepEqual(
+          execution?.steps.map((s) => [s.status, s.output]),
+          [['succeeded', { ok: true }]],
+        );
+        assert.deepEqual(
+          execution?.attempts.map((attempt) => [attempt.number, attempt.status]),
+          [
+            [1, 'interrupted'],
+            [2, 'succeeded'],
+          ],
+        );
         assert.equal((await runRow(id))?.lease_owner, null);
       });
 
@@ -335,7 +358,13 @@ for (const backend of backends) {
           { status: 'waiting', runAt: T0 + 5000, error },
           T0 + 1,
         );
-        assert.deepEqual(await runRow(id), { status: 'waiting', lease_owner: null, run_at: T0 + 5000, attempt: 1, error: JSON.stringify(error) });
+        assert.deepEqual(await runRow(id), {
+          status: 'waiting',
+          lease_owner: null,
+          run_at: T0 + 5000,
+          attempt: 1,
+          error: JSON.stringify(error),
+        });
         assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 4999, LEASE), []);
         assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 5000, LEASE), [id]);
       });
@@ -348,7 +377,14 @@ for (const backend of backends) {
         await a.queue.claim('worker-a', 1, T0, LEASE);
         const first = uuidv7();
         await a.runs.beginAttempt('worker-a', id, { stepId: 'summary', position: 0 }, { id: first, number: 1, runAttempt: 1 }, T0);
-        await a.runs.finishStep('worker-a', id, { stepId: 'summary', position: 0, status: 'succeeded', output: 42 }, { attemptId: first, status: 'succeeded', startedAt: T0 }, undefined, T0);
+        await a.runs.finishStep(
+          'worker-a',
+          id,
+          { stepId: 'summary', position: 0, status: 'succeeded', output: 42 },
+          { attemptId: first, status: 'succeeded', startedAt: T0 },
+          undefined,
+          T0,
+        );
         const second = uuidv7();
         const error = { code: 'HTTP_400', message: 'bad request', stepId: 'notify' };
         await a.runs.beginAttempt('worker-a', id, { stepId: 'notify', position: 1 }, { id: second, number: 1, runAttempt: 1 }, T0);
