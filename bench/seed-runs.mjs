@@ -53,7 +53,8 @@ const insertBatch = db.transaction((from, to) => {
     const at = Math.floor(first + index * step);
     const id = uuidv7({ msecs: at, seq: index & 0xffff });
     const deliveryId = uuidv7({ msecs: at, seq: (index + 1) & 0xffff });
-    const status = index % 50 === 0 ? 'cancelled' : index % 12 === 1 ? 'failed' : 'succeeded';
+    const roll = (Math.imul(index, 2654435761) >>> 0) % 100; // spread statuses evenly across the workflows
+    const status = roll < 2 ? 'cancelled' : roll < 10 ? 'failed' : 'succeeded';
     const error = status === 'failed' ? FAILED : status === 'cancelled' ? CANCELLED : null;
     const trigger = JSON.stringify({
       body,

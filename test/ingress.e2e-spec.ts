@@ -6,7 +6,7 @@
  * defences: oversized uploads and clients that drip their headers.
  */
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { describe } from 'node:test';
 import { sign as githubSign } from '@octokit/webhooks-methods';
@@ -138,9 +138,7 @@ async function send<T = unknown>(server: Hookflow, path: string, options: SendOp
   let body: string | Uint8Array | undefined;
   if (typeof options.body === 'string' || options.body instanceof Uint8Array) body = options.body;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
-  if (body !== undefined && !headers.has('content-type') && !(options.headers && 'content-type' in options.headers)) {
-    headers.set('content-type', 'application/json');
-  }
+  if (body !== undefined && !(body instanceof Uint8Array) && !headers.has('content-type')) headers.set('content-type', 'application/json');
   const response = await fetch(`${server.url}/hooks/${path}`, { method: options.method ?? 'POST', headers, ...(body !== undefined ? { body } : {}) });
   const text = await response.text();
   let parsed: unknown = text;
@@ -397,7 +395,7 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
 
     e2e('JSON, XML, form and text bodies are accepted and reach the run parsed', async () => {
       const server = setup();
-      const cases: Array<[string, string | undefined, unknown]> = [
+      const cases: Array<[string | undefined, string | undefined, unknown]> = [
         ['application/json', '{"id":"o-1","items":[{"price":7}],"ok":true}', { id: 'o-1', items: [{ price: 7 }], ok: true }],
         ['application/json; charset=utf-8', '"just a string"', 'just a string'],
         ['application/vnd.api+json', '{"data":{"type":"orders"}}', { data: { type: 'orders' } }],
@@ -407,7 +405,7 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
         ['application/x-www-form-urlencoded; charset=UTF-8', 'payload=%7B%22k%22%3A1%7D', { payload: '{"k":1}' }],
         ['text/plain', 'hello\nworld', 'hello\nworld'],
         ['text/csv', 'a,b\n1,2\n', 'a,b\n1,2\n'],
-        [undefined as unknown as string, undefined, null],
+        [undefined, undefined, null],
       ];
       for (const [contentType, body, expected] of cases) {
         const answer = await send(server, 'intake', { ...(body !== undefined ? { body } : {}), headers: contentType ? { 'content-type': contentType } : {} });
@@ -572,7 +570,7 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
             assertRejected(server, workflowId, answer, {
               status: 401,
               code: testCase.code,
-              masked: masked.filter((name) => name in testCase.headers && testCase.headers[name] !== ''),
+              masked: masked.filter((name) => name in testCase.headers),
               hidden: hidden.filter((value) => value.length >= 8),
             }),
             `${workflowId}: ${testCase.name}`,
@@ -869,8 +867,6 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
         assert.ok(Number(accepted.headers.get('retry-after')) >= 1, 'the sender is told when to retry');
         const rejected = await send(server, 'typed', { body: 'x', headers: { 'content-type': 'application/octet-stream' } });
         assertErrorBody(rejected, 503, 'STORAGE_UNAVAILABLE');
-        const filtered = await send(server, 'typed', { body: { keep: false } });
-        assertErrorBody(filtered, 503, 'STORAGE_UNAVAILABLE');
       } finally {
         if (locker.inTransaction) locker.exec('ROLLBACK');
         locker.close();
@@ -903,6 +899,3 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
     });
   });
 });
-
-// Keeps the import of createHash honest for readers: digests above come from createHmac only.
-void createHash;

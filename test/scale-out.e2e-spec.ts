@@ -15,7 +15,7 @@ import { describe, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { e2e } from './support/e2e.js';
 import { freePort, type Hookflow, type RunStatus } from './support/hookflow.js';
-import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from './support/postgres.js';
+import { createTestDatabase, WITH_POSTGRES, type TestDatabase } from './support/postgres.js';
 import type { Receiver } from './support/receiver.js';
 
 const MAIN = fileURLToPath(new URL('../apps/hookflow/src/main.js', import.meta.url));
@@ -90,7 +90,7 @@ async function assertCompletedOnce(
   return { interrupted, sentTwice };
 }
 
-describe('scale-out on PostgreSQL', { skip: SKIP_POSTGRES }, () => {
+if (WITH_POSTGRES) describe('scale-out on PostgreSQL', () => {
   e2e(
     'three servers share one database: kill -9 of one mid-burst loses no acknowledged run, and only its in-flight steps are sent twice',
     async ({ hookflow, receiver }, t) => {

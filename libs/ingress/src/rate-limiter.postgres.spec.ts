@@ -2,12 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { openStorage, type Storage } from '#libs/store';
-import { createTestDatabase, SKIP_POSTGRES, type TestDatabase } from '../../../test/support/postgres.js';
+import { createTestDatabase, WITH_POSTGRES, type TestDatabase } from '../../../test/support/postgres.js';
 import { hookRateLimiterFor } from './rate-limiter.js';
 
 const limit = { requests: 3, perMs: 60_000 };
 
-describe('HookRateLimiter on PostgreSQL', { skip: SKIP_POSTGRES }, () => {
+if (WITH_POSTGRES) describe('HookRateLimiter on PostgreSQL', () => {
   let database: TestDatabase;
   let first: Storage;
   let second: Storage;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { v7 as uuidv7 } from 'uuid';
-import { createTestDatabase, SKIP_POSTGRES } from '../../../test/support/postgres.js';
+import { createTestDatabase, WITH_POSTGRES } from '../../../test/support/postgres.js';
 import { MIGRATIONS, openStorage, type Storage } from './data-source.js';
 import { DeliveryRepository, type NewDelivery, type NewRun } from './delivery.repository.js';
 import { PostgresListener } from './postgres-listener.js';
@@ -23,7 +23,6 @@ const LEASE = 1000;
 
 interface Backend {
   name: string;
-  skip: string | false;
   /**
    * Whether a second store on the database stands for a second process. SQLite serves one
    * process: two connections in one thread would wait on each other's write lock
@@ -36,14 +35,13 @@ interface Backend {
 const backends: Backend[] = [
   {
     name: 'SQLite',
-    skip: false,
     shared: false,
     create: async () => {
       const dir = mkdtempSync(join(tmpdir(), 'hookflow-store-'));
       return { url: `sqlite:${join(dir, 'store.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
-  { name: 'PostgreSQL', skip: SKIP_POSTGRES, shared: true, create: createTestDatabase },
+  ...(WITH_POSTGRES ? [{ name: 'PostgreSQL', shared: true, create: createTestDatabase }] : []),
 ];
 
 function repositories(storage: Storage) {
@@ -101,7 +99,7 @@ function arrival(options: { key?: string; workflowId?: string; createdAt?: numbe
 }
 
 for (const backend of backends) {
-  describe(`store on ${backend.name}`, { skip: backend.skip }, () => {
+  describe(`store on ${backend.name}`, () => {
     let database: { url: string; drop(): Promise<void> };
     /** Two stores on one database stand for two processes. */
     let storage: Storage;
@@ -440,7 +438,7 @@ for (const backend of backends) {
   });
 }
 
-describe('store on PostgreSQL only', { skip: SKIP_POSTGRES }, () => {
+if (WITH_POSTGRES) describe('store on PostgreSQL only', () => {
   it('runs the migrations once when several processes start together', async () => {
     const database = await createTestDatabase();
     const opened: Storage[] = [];
