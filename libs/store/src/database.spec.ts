@@ -76,3 +76,47 @@ describe('openStorage', () => {
     assert.equal(describeLocation({ kind: 'sqlite', path: 'data/hookflow.db' }), 'sqlite:data/hookflow.db');
   });
 });
+
+describe('SqliteDatabase.batched (group commit)', () => {
+  it('commits concurrent work together, rolling back only the work that failed', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    try {
+      await storage.db.run('CREATE TABLE t (id integer PRIMARY KEY, v text NOT NULL)');
+      const writes = [1, 2, 3, 4, 5].map((id) =>
+        storage.db.batched(async (tx) => {
+          await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [id, `v${id}`]);
+          if (id === 3) throw new Error('refused');
+          return id;
+        }),
+      );
+      const settled = await Promise.allSettled(writes);
+      assert.deepEqual(
+        settled.map((outcome) => outcome.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
+      const rows = await storage.db.all<{ id: number }>('SELECT id FROM t ORDER BY id');
+      assert.deepEqual(
+        rows.map((row) => row.id),
+        [1, 2, 4, 5],
+      );
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('settles a caller only after its commit, so what it wrote is readable at once', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    try {
+      await storage.db.run('CREATE TABLE t (id integer PRIMARY KEY)');
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, id) => {
+          await storage.db.batched((tx) => tx.run('INSERT INTO t (id) VALUES (?)', [id]));
+          const [row] = await storage.db.all<{ id: number }>('SELECT id FROM t WHERE id = ?', [id]);
+          assert.equal(row?.id, id);
+        }),
+      );
+    } finally {
+      await storage.close();
+    }
+  });
+});

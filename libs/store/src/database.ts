@@ -22,6 +22,13 @@ export interface Sql {
 export interface Database extends Sql {
   readonly dialect: 'sqlite' | 'postgres';
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Like `transaction`, for short work from many concurrent callers (intake): on SQLite the
+   * work that arrives while a commit is syncing shares the next transaction and its one sync
+   * to disk (group commit); each caller's promise settles only after that commit. A caller's
+   * work that throws is rolled back alone (a savepoint) and does not fail the others.
+   */
+  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -36,6 +43,8 @@ export class SqliteDatabase implements Database {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: Sql;
+  /** Work waiting for the next group commit; a commit is queued on the lock when the first arrives. */
+  private pending: Array<{ work: (tx: Sql) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
 
   constructor(private readonly handle: BetterSqlite3.Database) {
     this.direct = {
@@ -64,6 +73,46 @@ export class SqliteDatabase implements Database {
         if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
         throw error;
       }
+    });
+  }
+
+  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      // The commit waits for the end of this turn of the event loop, so that every request whose
+      // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
+      if (this.pending.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending()));
+    });
+  }
+
+  /** Commits everything queued by `batched` so far in one transaction (one fsync). */
+  private async commitPending(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.prepare('BEGIN IMMEDIATE').run();
+      for (const item of batch) {
+        this.prepare('SAVEPOINT batched').run();
+        try {
+          outcomes.push({ ok: true, value: await item.work(this.direct) });
+          this.prepare('RELEASE batched').run();
+        } catch (error) {
+          this.prepare('ROLLBACK TO batched').run();
+          this.prepare('RELEASE batched').run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.prepare('COMMIT').run();
+    } catch (error) {
+      if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) item.resolve(outcome.value);
+      else item.reject(outcome.error);
     });
   }
 
@@ -102,6 +151,11 @@ export class PostgresDatabase implements Database {
 
   async run(sql: string, params: readonly unknown[] = []): Promise<number> {
     return (await this.execute(this.pool, sql, params)).rowCount ?? 0;
+  }
+
+  /** PostgreSQL groups commits itself; each caller gets its own transaction. */
+  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.transaction(work);
   }
 
   async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {

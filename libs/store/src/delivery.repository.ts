@@ -48,7 +48,7 @@ export class DeliveryRepository {
 
   /** Records a delivery that starts no run (rejected or filtered). */
   async record(delivery: NewDelivery): Promise<void> {
-    await this.db.run(INSERT_DELIVERY, deliveryParams(delivery));
+    await this.db.batched((tx) => tx.run(INSERT_DELIVERY, deliveryParams(delivery)));
   }
 
   /**
@@ -56,7 +56,7 @@ export class DeliveryRepository {
    * same idempotency key, records this one as a duplicate of it instead and starts nothing.
    */
   async accept(delivery: NewDelivery, run: NewRun, duplicate: NewDelivery): Promise<AcceptResult> {
-    return this.db.transaction(async (tx) => {
+    return this.db.batched(async (tx) => {
       if (delivery.idempotencyKey !== null) {
         const inserted = await tx.run(`${INSERT_DELIVERY} ON CONFLICT (workflow_id, idempotency_key) DO NOTHING`, deliveryParams(delivery));
         if (inserted === 0) return this.recordDuplicate(tx, delivery, duplicate);
