@@ -2,6 +2,7 @@
 // that every acknowledged delivery was stored and its run succeeded.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { URLSearchParams } from 'node:url';
 
 const PAGE = 500;
 const UNFINISHED = ['queued', 'running', 'waiting'];
@@ -28,7 +29,9 @@ export function hookflowApi(baseUrl, token) {
 
   /** Runs of the workflow still queued, running or waiting (0 or 1 each: enough to know). */
   async function unfinished(workflowId) {
-    const pages = await Promise.all(UNFINISHED.map((status) => get(`/api/runs?${new URLSearchParams({ workflowId, status, limit: '1' })}`)));
+    const pages = await Promise.all(
+      UNFINISHED.map((status) => get(`/api/runs?${new URLSearchParams({ workflowId, status, limit: '1' })}`)),
+    );
     return pages.reduce((sum, page) => sum + page.items.length, 0);
   }
 

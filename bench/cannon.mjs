@@ -19,7 +19,13 @@ export async function hammer({ url, connections, seconds, method = 'GET', header
   const latencies = [];
   const statuses = {};
   let answered = 0;
-  const before = { at: performance.now(), wall: Date.now(), server: cpuSeconds(serverPid), machine: machineBusySeconds(), self: process.cpuUsage() };
+  const before = {
+    at: performance.now(),
+    wall: Date.now(),
+    server: cpuSeconds(serverPid),
+    machine: machineBusySeconds(),
+    self: process.cpuUsage(),
+  };
   const instance = autocannon({
     url,
     connections,
@@ -63,7 +69,8 @@ export async function hammer({ url, connections, seconds, method = 'GET', header
     // generator), and by everything else on the machine
     serverCores: serverCpu === undefined ? undefined : serverCpu / elapsed,
     driverCores: driverCpu / elapsed,
-    otherCores: machineCpu === undefined || serverCpu === undefined ? undefined : Math.max(0, (machineCpu - serverCpu - driverCpu) / elapsed),
+    otherCores:
+      machineCpu === undefined || serverCpu === undefined ? undefined : Math.max(0, (machineCpu - serverCpu - driverCpu) / elapsed),
   };
 }
 

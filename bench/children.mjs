@@ -3,7 +3,7 @@
 // bench ends, fails, is interrupted, or is killed. Each child also runs orphan-guard.mjs, so
 // it exits by itself if the bench process dies without cleaning up (kill -9).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,10 +17,39 @@ const OUTPUT_LINES = 200;
 const children = new Set();
 const tempDirs = new Set();
 
-export function makeTempDir(prefix = 'hookflow-bench-') {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+const PREFIX = 'hookflow-bench-';
+const OWNER = '.bench-owner';
+
+export function makeTempDir() {
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
   tempDirs.add(dir);
+  writeFileSync(join(dir, OWNER), String(process.pid));
   return dir;
+}
+
+/** Removes temp folders left by a bench process that was killed (kill -9) before it could clean up. */
+export function sweepStaleTempDirs() {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    let owner;
+    try {
+      owner = Number(readFileSync(join(dir, OWNER), 'utf8'));
+    } catch {
+      continue; // not ours, or being created
+    }
+    if (owner === process.pid || isAlive(owner)) continue;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }
 
 export function removeTempDir(dir) {

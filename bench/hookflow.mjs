@@ -1,18 +1,46 @@
 // Starts the built Hookflow server (`node --enable-source-maps dist/apps/hookflow/src/main.js`,
 // as `npm start` does) as a child process on a loopback port, with its own SQLite file and
 // workflows folder inside a bench temp folder.
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hookflowApi } from './api.mjs';
 import { startChild, stopChild } from './children.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const MAIN = join(ROOT, 'dist/apps/hookflow/src/main.js');
+const MAIN = 'dist/apps/hookflow/src/main.js';
 
-export function requireBuild() {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first (npm run bench does)`);
+/** Where the built code the bench runs lives: a snapshot of dist/ (see snapshotBuild). */
+export let BUILD = ROOT;
+
+/**
+ * Copies dist/ (with package.json, and node_modules linked) into the bench's temp folder and
+ * runs everything from there, so that a rebuild during the bench (another \`npm test\` in this
+ * checkout) cannot change the code under measurement halfway.
+ */
+export function snapshotBuild(tempDir) {
+  if (!existsSync(join(ROOT, MAIN))) throw new Error(`${join(ROOT, MAIN)} is missing: run \`npm run build\` first (npm run bench does)`);
+  const dir = join(tempDir, 'build');
+  mkdirSync(dir);
+  cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  BUILD = dir;
+  return dir;
+}
+
+/** The commit the build came from, and whether the checkout had uncommitted changes. */
+export function sourceRevision() {
+  try {
+    const git = (...args) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--untracked-files=no', '--', 'apps', 'libs') !== '';
+    return `${commit}${dirty ? ' with uncommitted changes in apps/ or libs/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 /**
@@ -25,9 +53,10 @@ export async function startHookflow(name, dir, { workflows = {}, workflowsDir, d
   mkdirSync(folder, { recursive: true });
   for (const [file, text] of Object.entries(workflows)) writeFileSync(join(folder, file), text);
   const token = randomBytes(24).toString('hex');
-  const child = await startChild(name, MAIN, {
+  const child = await startChild(name, join(BUILD, MAIN), {
     cwd: dir, // no stray .env from the repository is read
     nodeArgs: ['--enable-source-maps', ...nodeArgs],
+    startTimeoutMs: 300_000,
     env: {
       PORT: '0',
       HOST: '127.0.0.1',

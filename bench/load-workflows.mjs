@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The bench runs a snapshot of dist/ (HOOKFLOW_BENCH_BUILD); run by hand, this checkout's.
+const ROOT = process.env.HOOKFLOW_BENCH_BUILD ?? fileURLToPath(new URL('..', import.meta.url));
 const [dir, repeatsText = '3'] = process.argv.slice(2);
 if (!dir) {
   process.stderr.write('usage: node bench/load-workflows.mjs <dir> [repeats]\n');

@@ -13,7 +13,10 @@ const TARGETS = {
   rssMb: 200,
 };
 
-const num = (value, digits = 0) => (value === undefined || Number.isNaN(value) ? 'n/a' : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const num = (value, digits = 0) =>
+  value === undefined || Number.isNaN(value)
+    ? 'n/a'
+    : value.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (value) => (value === undefined ? 'n/a' : `${num(value, value < 10 ? 2 : 1)} ms`);
 const mb = (value) => (value === undefined ? 'n/a' : `${num(value, 0)} MB`);
 const pct = (value) => `${num(value * 100, 0)}%`;
@@ -48,7 +51,9 @@ export function summarise(results) {
     summary.hookflowP50 = median(intake.rounds.map((round) => round.hookflow.p50));
     summary.hookflowP99 = Math.max(...intake.rounds.map((round) => round.hookflow.p99));
   }
-  const peaks = [intake?.memory?.peak, e2e?.memory?.peak, list?.memory?.peak, workflows?.memory?.peak].filter((value) => value !== undefined);
+  const peaks = [intake?.memory?.peak, e2e?.memory?.peak, list?.memory?.peak, workflows?.memory?.peak].filter(
+    (value) => value !== undefined,
+  );
   summary.peakRss = peaks.length > 0 ? Math.max(...peaks) : undefined;
   if (e2e) summary.runsPerSecond = e2e.runsPerSecond;
   if (workflows) summary.workflowLoadMs = workflows.registry.firstMs;
@@ -71,7 +76,9 @@ export function durabilityProblems(results) {
     }
   }
   if (results.e2e && !results.e2e.receiverOk) {
-    problems.push(`end to end: ${results.e2e.verification.statuses.succeeded} runs succeeded but the receiver saw only ${results.e2e.receiver.distinctKeys} distinct Idempotency-Keys`);
+    problems.push(
+      `end to end: ${results.e2e.verification.statuses.succeeded} runs succeeded but the receiver saw only ${results.e2e.receiver.distinctKeys} distinct Idempotency-Keys`,
+    );
   }
   return problems;
 }
@@ -96,6 +103,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     `| memory | ${num(host.memoryGb, 1)} GB |`,
     `| OS | ${host.os} |`,
     `| Node.js | ${host.node} |`,
+    `| Hookflow | ${host.revision} |`,
     `| load average at start / end | ${host.load.map((value) => num(value, 2)).join(', ')} / ${host.loadAtEnd.map((value) => num(value, 2)).join(', ')} |`,
     `| SQLite files | in \`${host.tmp}\` |`,
     '',
@@ -129,13 +137,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       `- end to end: the receiver got ${num(e2e.receiver.requests)} POSTs with ${num(e2e.receiver.distinctKeys)} distinct \`Idempotency-Key\`s for ${num(e2e.verification.statuses.succeeded ?? 0)} succeeded runs`,
     );
   }
-  push(
-    '',
-    '## Summary',
-    '',
-    '| measure | result | target | met |',
-    '| --- | --- | --- | --- |',
-  );
+  push('', '## Summary', '', '| measure | result | target | met |', '| --- | --- | --- | --- |');
   if (intake) {
     push(
       `| bare \`node:http\` intake (50 connections, ${PAYLOAD_BYTES} B JSON) | ${num(summary.baselineRps)} req/s, p50 ${ms(summary.baselineP50)}, p99 ${ms(summary.baselineP99)} | reference | — |`,
@@ -159,7 +161,9 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       `| \`GET /api/runs\` p99 with ${num(list.seed.rows)} runs (worst of ${list.results.length} queries) | ${ms(summary.listP99)} | < ${TARGETS.listP99Ms} ms | ${met(summary.listP99 < TARGETS.listP99Ms)} |`,
     );
   }
-  push(`| Hookflow peak RSS (VmHWM, worst phase) | ${mb(summary.peakRss)} | < ${TARGETS.rssMb} MB | ${met(summary.peakRss === undefined ? undefined : summary.peakRss < TARGETS.rssMb)} |`);
+  push(
+    `| Hookflow peak RSS (VmHWM, worst phase) | ${mb(summary.peakRss)} | < ${TARGETS.rssMb} MB | ${met(summary.peakRss === undefined ? undefined : summary.peakRss < TARGETS.rssMb)} |`,
+  );
   if (mode !== 'full') {
     push('', `_Smoke mode: ${settings.roundSeconds} s rounds and tiny data sizes; these numbers only show that the bench works._`);
   }
@@ -187,7 +191,10 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
         );
       }
     }
-    push('', `Hookflow's queue took ${intake.rounds.map((round) => `${num(round.drainSeconds, 1)} s`).join(', ')} to drain after its rounds.`);
+    push(
+      '',
+      `Hookflow's queue took ${intake.rounds.map((round) => `${num(round.drainSeconds, 1)} s`).join(', ')} to drain after its rounds.`,
+    );
   }
 
   if (e2e) {
@@ -242,7 +249,9 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       '| --- | --- | --- | --- | --- | --- |',
     );
     for (const result of list.results) {
-      push(`| \`${result.path.replace(/cursor=[^&]+/, 'cursor=…')}\` | ${ms(result.firstMs)} | ${num(result.load.rps)} | ${ms(result.load.p50)} | ${ms(result.load.p99)} | ${ms(result.load.max)} |`);
+      push(
+        `| \`${result.path.replace(/cursor=[^&]+/, 'cursor=…')}\` | ${ms(result.firstMs)} | ${num(result.load.rps)} | ${ms(result.load.p50)} | ${ms(result.load.p99)} | ${ms(result.load.max)} |`,
+      );
     }
   }
 
@@ -292,7 +301,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     '```',
     '',
     'Options after `--`: `--smoke`, `--profile`, `--only intake,e2e,workflows,list`, `--out <file>` (default: this file in full mode,',
-    "nothing in smoke mode). The bench starts its own processes on loopback ports, in a temp folder, and removes them when it ends,",
+    'nothing in smoke mode). The bench starts its own processes on loopback ports, in a temp folder, and removes them when it ends,',
     'however it ends.',
     '',
   );

@@ -10,8 +10,8 @@ import { loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout } from 'node:timers';
-import { cleanup } from './children.mjs';
-import { requireBuild, ROOT } from './hookflow.mjs';
+import { cleanup, makeTempDir, sweepStaleTempDirs } from './children.mjs';
+import { ROOT, snapshotBuild, sourceRevision } from './hookflow.mjs';
 import { endToEnd, intake, listLatency, profileIntake, workflowLoad } from './phases.mjs';
 import { durabilityProblems, machine, markdown } from './report.mjs';
 
@@ -72,8 +72,10 @@ const watchdog = setTimeout(() => {
 watchdog.unref();
 
 async function main() {
-  requireBuild();
-  const host = machine();
+  sweepStaleTempDirs();
+  const revision = sourceRevision();
+  snapshotBuild(makeTempDir());
+  const host = { ...machine(), revision };
   log(`bench (${mode}): ${host.cpu}, ${host.node}, load average ${host.load.map((value) => value.toFixed(2)).join(' ')}`);
   const results = { notes: [] };
   if (only.includes('intake')) results.intake = await intake(settings, log);

@@ -15,7 +15,8 @@ import Database from 'better-sqlite3';
 import { v7 as uuidv7 } from 'uuid';
 import { PAYLOAD } from './fixtures.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// The bench runs a snapshot of dist/ (HOOKFLOW_BENCH_BUILD); run by hand, this checkout's.
+const ROOT = process.env.HOOKFLOW_BENCH_BUILD ?? fileURLToPath(new URL('..', import.meta.url));
 
 const [file, countText] = process.argv.slice(2);
 const count = Number(countText);
@@ -39,7 +40,12 @@ const insert = db.prepare(`INSERT INTO runs (id, workflow_id, workflow_version, 
 const WORKFLOWS = Array.from({ length: 10 }, (_, index) => `bench-w${index}`);
 const VERSION = 'a'.repeat(64);
 const body = JSON.parse(PAYLOAD);
-const headers = { 'content-type': 'application/json', 'user-agent': 'shop-webhooks/2.1', 'x-shop-topic': 'order.paid', 'x-request-id': 'r-1' };
+const headers = {
+  'content-type': 'application/json',
+  'user-agent': 'shop-webhooks/2.1',
+  'x-shop-topic': 'order.paid',
+  'x-request-id': 'r-1',
+};
 const FAILED = JSON.stringify({ code: 'HTTP_STATUS', message: 'POST http://127.0.0.1:9/receive answered 500', stepId: 'notify' });
 const CANCELLED = JSON.stringify({ code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' });
 const span = 20 * 24 * 60 * 60 * 1000;
@@ -66,7 +72,20 @@ const insertBatch = db.transaction((from, to) => {
       receivedAt: new Date(at).toISOString(),
       deliveryId,
     });
-    insert.run(id, WORKFLOWS[index % WORKFLOWS.length], VERSION, deliveryId, trigger, status, at + 250, error, at, at + 250, at + 5, at + 250);
+    insert.run(
+      id,
+      WORKFLOWS[index % WORKFLOWS.length],
+      VERSION,
+      deliveryId,
+      trigger,
+      status,
+      at + 250,
+      error,
+      at,
+      at + 250,
+      at + 5,
+      at + 250,
+    );
     if (index === Math.floor(count / 2)) middle = id;
   }
 });

@@ -3,18 +3,17 @@
  * size generated on the fly (never held in memory) and see the answer the server gives before
  * it has read it, and drip a request's headers one byte at a time over a bare socket.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { Readable } from 'node:stream';
 
 export interface StreamedAnswer {
-  /** The answer's status, or undefined when the connection failed before one arrived. */
+  /** The answer's status, or undefined when none arrived before the connection ended. */
   status: number | undefined;
-  headers: IncomingHttpHeaders;
+  /** Lower-case names. */
+  headers: Record<string, string>;
   text: string;
-  /** Body bytes handed to the socket before the exchange ended. */
+  /** Body bytes the socket accepted before the upload finished or the connection broke. */
   sent: number;
-  /** The connection error seen after (or instead of) the answer, if any. */
+  /** The connection error that ended the upload, if any. */
   error: string | undefined;
 }
 
@@ -24,83 +23,97 @@ export interface StreamOptions {
   /** Declare Content-Length (otherwise the body goes chunked). */
   contentLength: boolean;
   headers?: Record<string, string>;
-  /** How long to wait for the exchange to settle before giving up (a test safeguard, not an assertion). */
+  /** How long to wait for the exchange to end before giving up (a test safeguard, not an assertion). */
   timeoutMs?: number;
 }
 
 const CHUNK = Buffer.alloc(64 * 1024, 'a');
 
-/** A body of `bytes` bytes of `a`, made one 64 KB chunk at a time as the socket asks for it. */
-function lazyBody(bytes: number, onChunk: (size: number) => void): Readable {
-  let left = bytes;
-  return new Readable({
-    read() {
-      if (left <= 0) {
-        this.push(null);
-        return;
-      }
-      const size = Math.min(left, CHUNK.length);
-      left -= size;
-      onChunk(size);
-      this.push(size === CHUNK.length ? CHUNK : CHUNK.subarray(0, size));
-    },
-  });
-}
-
 /**
- * POSTs a lazily generated body to `url` and resolves once the exchange is over: the answer
- * read (or the connection failed) and the upload stopped. A server that answers early and
- * closes makes the upload fail; that is reported in `error`, not thrown.
+ * POSTs a body of `bytes` bytes, made one 64 KB chunk at a time as the socket takes them (never
+ * held in memory), over a bare connection to `url`, and resolves once the exchange is over.
+ * This sender is stubborn: it reads the answer as it comes but goes on uploading until the body
+ * is sent or the connection breaks, so `sent` shows how much the server let in. Connection
+ * errors are reported in `error`, not thrown.
  */
 export function streamBody(url: string, options: StreamOptions): Promise<StreamedAnswer> {
+  const target = new URL(url);
+  const head = [
+    `POST ${target.pathname}${target.search} HTTP/1.1`,
+    `Host: ${target.host}`,
+    'Content-Type: application/json',
+    options.contentLength ? `Content-Length: ${options.bytes}` : 'Transfer-Encoding: chunked',
+    ...Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`),
+    '',
+    '',
+  ].join('\r\n');
   return new Promise((resolve) => {
+    // Half-open: the server's FIN does not end the upload; only a broken connection does.
+    const socket = connect({ host: target.hostname, port: Number(target.port), allowHalfOpen: true });
+    const received: Buffer[] = [];
     let sent = 0;
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
-    if (options.contentLength) headers['content-length'] = String(options.bytes);
-    else headers['transfer-encoding'] = 'chunked';
-    const answer: StreamedAnswer = { status: undefined, headers: {}, text: '', sent: 0, error: undefined };
+    let error: string | undefined;
     let settled = false;
     const finish = (): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      body.unpipe();
-      body.destroy();
-      request.destroy();
-      answer.sent = sent;
-      resolve(answer);
+      socket.destroy();
+      resolve({ ...parseAnswer(Buffer.concat(received)), sent, error });
     };
-    const body = lazyBody(options.bytes, (size) => {
-      sent += size;
-    });
-    const request = httpRequest(url, { method: 'POST', headers, agent: false });
     const timer = setTimeout(() => {
-      answer.error ??= `no settled answer within ${options.timeoutMs ?? 30_000} ms`;
+      error ??= `the exchange did not end within ${options.timeoutMs ?? 30_000} ms`;
       finish();
     }, options.timeoutMs ?? 30_000);
-    request.on('response', (response) => {
-      answer.status = response.statusCode;
-      answer.headers = response.headers;
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        answer.text += chunk;
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.on('error', (failure) => {
+      error ??= failure.message;
+      finish();
+    });
+    socket.on('close', finish);
+
+    const writable = (): Promise<boolean> =>
+      new Promise((ready) => {
+        const onDrain = (): void => settle(true);
+        const onGone = (): void => settle(false);
+        const settle = (value: boolean): void => {
+          socket.off('drain', onDrain).off('close', onGone).off('error', onGone);
+          ready(value);
+        };
+        socket.once('drain', onDrain).once('close', onGone).once('error', onGone);
       });
-      response.on('end', finish);
-      response.on('error', (error) => {
-        answer.error ??= error.message;
-        finish();
-      });
-    });
-    request.on('error', (error) => {
-      answer.error ??= error.message;
-      // The answer may still be arriving on a socket whose upload half just failed.
-      if (answer.status === undefined) finish();
-    });
-    request.on('close', () => {
-      if (answer.status === undefined) finish();
-    });
-    body.pipe(request);
+    const upload = async (): Promise<void> => {
+      if (!socket.write(head) && !(await writable())) return;
+      while (sent < options.bytes && !socket.destroyed) {
+        const size = Math.min(CHUNK.length, options.bytes - sent);
+        const data = size === CHUNK.length ? CHUNK : CHUNK.subarray(0, size);
+        const framed = options.contentLength ? [data] : [Buffer.from(`${size.toString(16)}\r\n`), data, Buffer.from('\r\n')];
+        let ok = true;
+        for (const piece of framed) ok = socket.write(piece) && ok;
+        sent += size;
+        if (!ok && !(await writable())) return;
+      }
+      if (!options.contentLength && !socket.destroyed) socket.write('0\r\n\r\n');
+      // Uploaded in full: the answer (and the server closing, or not) is all that is left.
+      if (!socket.destroyed) socket.end();
+    };
+    socket.on('connect', () => void upload());
   });
+}
+
+function parseAnswer(raw: Buffer): Pick<StreamedAnswer, 'status' | 'headers' | 'text'> {
+  const text = raw.toString('utf8');
+  const split = text.indexOf('\r\n\r\n');
+  const status = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+  if (split === -1 || !status) return { status: undefined, headers: {}, text };
+  const headers: Record<string, string> = {};
+  for (const line of text.slice(0, split).split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  const body = text.slice(split + 4);
+  const length = Number(headers['content-length']);
+  return { status: Number(status[1]), headers, text: Number.isFinite(length) ? body.slice(0, length) : body };
 }
 
 export interface DripResult {

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_TOKENS, setupOpenApi } from '#libs/api';
 import type { HookflowConfig } from '#libs/config';
+import { setAsideHookContentType } from '#libs/ingress';
 import { createLogger, RequestLog, requestId, type HookflowLogger } from '#libs/logging';
 import { WorkflowRegistry } from '#libs/workflow';
 import { AppModule } from './app.module.js';
@@ -42,6 +43,7 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
   const fastify = adapter.getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+  setAsideHookContentType(fastify);
   const log = createLogger(config.logLevel);
   const requests = new RequestLog(log.pino);
   if (config.servesWeb) requests.register(fastify);

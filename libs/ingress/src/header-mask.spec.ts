@@ -51,6 +51,13 @@ describe('maskHeaders', () => {
       },
     ));
 
+  it("masks the names it is also given (a workflow's own auth header), in any spelling", () =>
+    assert.deepEqual(maskHeaders({ 'X-Partner-Key': 'k', 'x-digest': 'd', 'x-other': 'o' }, ['x-partner-key', 'x-digest']), {
+      'x-partner-key': '***',
+      'x-digest': '***',
+      'x-other': 'o',
+    }));
+
   it('masks every value of a repeated secret header', () =>
     assert.deepEqual(maskHeaders({ 'set-cookie': ['a=1', 'b=2'] }), { 'set-cookie': '***' }));
 

@@ -2,7 +2,7 @@
 // (the delivery log is readable through the API, so a stored signature or token would leak a
 // way to forge or replay), and a body capped for rejected deliveries.
 
-const MASK = '***';
+export const MASK = '***';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 const SECRET_PARTS = ['signature', 'hmac', 'token', 'secret', 'api-key', 'apikey', 'api_key', 'password'];
 
@@ -10,15 +10,20 @@ function isSecret(name: string): boolean {
   return SECRET_HEADERS.has(name) || SECRET_PARTS.some((part) => name.includes(part));
 }
 
-export function maskHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+/** `alsoSecret`: more header names to mask (lower case), such as a workflow's own auth header. */
+export function maskHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  alsoSecret: readonly string[] = [],
+): Record<string, string> {
   const masked: Record<string, string> = {};
   for (const [rawName, value] of Object.entries(headers)) {
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
+    const secret = isSecret(name) || alsoSecret.includes(name);
     const text = Array.isArray(value) ? value.join(', ') : value;
-    const kept = isSecret(name) ? MASK : text;
+    const kept = secret ? MASK : text;
     // Two spellings of one name (`X-A` and `x-a`) are one header.
-    masked[name] = name in masked && !isSecret(name) ? `${masked[name]}, ${kept}` : kept;
+    masked[name] = name in masked && !secret ? `${masked[name]}, ${kept}` : kept;
   }
   return masked;
 }

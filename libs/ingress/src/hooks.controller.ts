@@ -3,11 +3,15 @@
  * so that the service reads it itself: exact bytes for signatures, and a limit enforced
  * while reading rather than after buffering.
  */
+import type { Socket } from 'node:net';
 import { All, Controller, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hookHeaders } from './hook-content-type.js';
 import { HooksService } from './hooks.service.js';
 
 const PREFIX = '/hooks/';
+/** How long a connection closed with its body unread stays open after the answer, for the sender to read it. */
+const LINGER_MS = 1000;
 
 @Controller('hooks')
 export class HooksController {
@@ -22,14 +26,33 @@ export class HooksController {
       method: request.method,
       path: pathname.startsWith(PREFIX) ? pathname.slice(PREFIX.length) : pathname,
       query: parseQuery(queryAt === -1 ? '' : url.slice(queryAt + 1)),
-      headers: request.headers,
+      headers: hookHeaders(request.raw),
       remoteAddress: request.raw.socket.remoteAddress ?? '',
       body: request.raw,
     });
-    if (answer.close) reply.header('connection', 'close');
+    if (answer.close) {
+      reply.header('connection', 'close');
+      // Node drains a request nobody has read once it is answered; taking what is buffered (one
+      // chunk at most) counts as reading it, and the rest stays on the wire.
+      request.raw.read();
+      lingerBeforeDestroying(request.raw.socket);
+    }
     for (const [name, value] of Object.entries(answer.headers ?? {})) reply.header(name, value);
     await reply.code(answer.status).send(answer.body);
   }
+}
+
+/**
+ * Node destroys a `Connection: close` socket as soon as the answer is flushed. With body bytes
+ * still unread that resets the connection, and a sender still uploading loses the answer along
+ * with it. Ending our side and destroying a moment later lets the sender read the 413 first;
+ * nothing more is read meanwhile.
+ */
+function lingerBeforeDestroying(socket: Socket): void {
+  socket.destroySoon = () => {
+    if (socket.writable) socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }
 
 function parseQuery(search: string): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { verifyAuth } from './auth/index.js';
 import { parseBody } from './body.parser.js';
 import { readBody } from './body.reader.js';
 import { clientIp, parseTrustProxy, type TrustProxy } from './client-ip.js';
-import { maskHeaders, truncateBody } from './header-mask.js';
+import { MASK, maskHeaders, truncateBody } from './header-mask.js';
 import { INGRESS_STATUS, type IngressErrorCode } from './ingress.errors.js';
 import { compileAllowlist } from './ip-allowlist.js';
 import { HookRateLimiter } from './rate-limiter.js';
@@ -77,11 +77,13 @@ export class HooksService implements OnModuleDestroy {
     this.closing = true;
   }
 
-  async receive(hook: IncomingHook): Promise<HookAnswer> {
+  async receive(received: IncomingHook): Promise<HookAnswer> {
     if (this.closing) return error('SHUTTING_DOWN', 'the server is shutting down; retry later', { 'retry-after': '5' });
-    const match = this.registry.findByPath(hook.path);
+    const match = this.registry.findByPath(received.path);
     const trigger = match?.workflow.webhook;
-    if (!match || !trigger) return error('WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${hook.path}`);
+    if (!match || !trigger) return error('WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${received.path}`);
+    // A token in the path is a credential: what is stored and shown has it masked.
+    const hook = match.pathToken === undefined ? received : { ...received, path: `${trigger.path}/${MASK}` };
     const intake: Intake = {
       id: uuidv7(),
       workflow: match.workflow,
@@ -89,7 +91,7 @@ export class HooksService implements OnModuleDestroy {
       hook,
       receivedAt: Date.now(),
       ip: clientIp(hook.remoteAddress, hook.headers['x-forwarded-for'], this.trustProxy),
-      headers: maskHeaders(hook.headers),
+      headers: maskHeaders(hook.headers, authHeaderNames(trigger)),
     };
     try {
       return await this.check(intake, match.pathToken);
@@ -189,7 +191,7 @@ export class HooksService implements OnModuleDestroy {
         trigger: { body, headers: intake.headers, query: hook.query, method: hook.method, path: hook.path, ip: intake.ip, receivedAt, deliveryId: intake.id },
         createdAt: intake.receivedAt,
       },
-      { ...this.record(intake, 200, 'duplicate', null, null, null), id: uuidv7() },
+      this.record(intake, 200, 'duplicate', null, null, null),
     );
     this.observe(intake, result.duplicate ? 'duplicate' : 'accepted', result.duplicate ? 200 : 202, result.duplicate ? result.runId : runId);
     if (result.duplicate) {
@@ -250,6 +252,15 @@ export class HooksService implements OnModuleDestroy {
     }
     return allowed;
   }
+}
+
+/** Headers that carry a credential under a name of the workflow's choosing, masked like the well-known ones. */
+function authHeaderNames(trigger: WebhookTrigger): string[] {
+  return trigger.auth.flatMap((spec) => {
+    if (spec.type === 'header') return [spec.header];
+    if (spec.type === 'hmac' && spec.preset === 'generic') return [spec.header ?? 'x-signature'];
+    return [];
+  });
 }
 
 function error(code: IngressErrorCode, message: string, headers?: Record<string, string>): HookAnswer {
