@@ -1,5 +1,5 @@
 /**
- * Adapts Fastify requests to HooksService. The body is left unread by Fastify (see main.ts)
+ * Adapts Fastify requests to HooksService. The body is left unread by Fastify (see app.factory.ts)
  * so that the service reads it itself: exact bytes for signatures, and a limit enforced
  * while reading rather than after buffering.
  */
