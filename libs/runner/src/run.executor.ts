@@ -71,6 +71,10 @@ export class RunExecutor {
       }
       const next = await this.executeStep(owner, execution, workflow, step, position, context, secrets);
       if (next === 'stop') return;
+      if (next === 'done') {
+        this.metrics.runFinished(run.workflowId, 'succeeded');
+        return;
+      }
     }
     await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now());
     this.metrics.runFinished(run.workflowId, 'succeeded');
@@ -84,20 +88,28 @@ export class RunExecutor {
     position: number,
     context: RunContext,
     secrets: string[],
-  ): Promise<'next' | 'stop'> {
+  ): Promise<'next' | 'done' | 'stop'> {
     const { run } = execution;
+    // The last step's record also ends the run, in the same transaction.
+    const last = position === workflow.steps.length - 1;
+    const ended = last ? ({ status: 'succeeded' } as const) : undefined;
     const earlier = execution.attempts.filter((attempt) => attempt.stepId === step.id);
     const number = earlier.reduce((max, attempt) => Math.max(max, attempt.number), 0) + 1;
     const failures = earlier.filter((attempt) => attempt.runAttempt === run.attempt && attempt.status === 'failed').length;
     const attemptId = uuidv7();
     const startedAt = Date.now();
-    await this.runs.beginAttempt(
-      owner,
-      run.id,
-      { stepId: step.id, position },
-      { id: attemptId, number, runAttempt: run.attempt },
-      startedAt,
-    );
+    // An http step's attempt is recorded before it is sent, so a crash mid-request shows as an
+    // interrupted attempt; a transform has no effect outside the run and is recorded once, after.
+    const unrecorded = step.type === 'transform' ? { number, runAttempt: run.attempt } : undefined;
+    if (!unrecorded) {
+      await this.runs.beginAttempt(
+        owner,
+        run.id,
+        { stepId: step.id, position },
+        { id: attemptId, number, runAttempt: run.attempt },
+        startedAt,
+      );
+    }
 
     const outcome = await this.safely(step, context, workflow);
     const now = Date.now();
@@ -110,27 +122,28 @@ export class RunExecutor {
         status: 'succeeded' as const,
         startedAt,
         ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+        ...(unrecorded ? { unrecorded } : {}),
       };
       await this.runs.finishStep(
         owner,
         run.id,
         { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) },
         attempt,
-        undefined,
+        ended,
         now,
       );
-      return 'next';
+      return last ? 'done' : 'next';
     }
     if (outcome.status === 'skipped') {
       await this.runs.finishStep(
         owner,
         run.id,
         { ...ref, status: 'skipped', output: { reason: outcome.reason } },
-        { attemptId, status: 'succeeded', startedAt },
-        undefined,
+        { attemptId, status: 'succeeded', startedAt, ...(unrecorded ? { unrecorded } : {}) },
+        ended,
         now,
       );
-      return 'next';
+      return last ? 'done' : 'next';
     }
     const error: ErrorInfo = maskSecrets({ ...outcome.error, stepId: step.id }, secrets);
     const attempt = {
@@ -139,6 +152,7 @@ export class RunExecutor {
       startedAt,
       error,
       ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+      ...(unrecorded ? { unrecorded } : {}),
     };
     const output = outcome.output === undefined ? undefined : maskSecrets(outcome.output, secrets);
     const delay =

@@ -12,11 +12,10 @@ export class CronRepository {
   /** Queues the tick's run unless another process already did; answers whether this one did. */
   async fire(run: NewRun, dueAt: number): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const claimed = await tx.run(`INSERT INTO cron_ticks (workflow_id, due_at, run_id) VALUES (?, ?, ?) ON CONFLICT (workflow_id, due_at) DO NOTHING`, [
-        run.workflowId,
-        dueAt,
-        run.id,
-      ]);
+      const claimed = await tx.run(
+        `INSERT INTO cron_ticks (workflow_id, due_at, run_id) VALUES (?, ?, ?) ON CONFLICT (workflow_id, due_at) DO NOTHING`,
+        [run.workflowId, dueAt, run.id],
+      );
       if (claimed === 0) return false;
       await tx.run(INSERT_RUN, runParams(run));
       await notifyRunsQueued(this.db, tx);

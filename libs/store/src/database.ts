@@ -19,16 +19,30 @@ export interface Sql {
   run(sql: string, params?: readonly unknown[]): Promise<number>;
 }
 
+/**
+ * `full` (the default): the commit is on disk before the promise settles — for what was
+ * acknowledged to a sender or an operator. `relaxed`: the commit survives the process dying
+ * (kill -9) but may be lost with the machine (power loss) — for a worker's bookkeeping, where
+ * a lost record means a step runs again with the same Idempotency-Key. On SQLite it is
+ * synchronous=NORMAL for that transaction, and the next full commit syncs it along; on
+ * PostgreSQL, synchronous_commit=off.
+ */
+export interface TransactionOptions {
+  sync?: 'full' | 'relaxed';
+}
+
+export const RELAXED: TransactionOptions = { sync: 'relaxed' };
+
 export interface Database extends Sql {
   readonly dialect: 'sqlite' | 'postgres';
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Like `transaction`, for short work from many concurrent callers (intake): on SQLite the
    * work that arrives while a commit is syncing shares the next transaction and its one sync
    * to disk (group commit); each caller's promise settles only after that commit. A caller's
    * work that throws is rolled back alone (a savepoint) and does not fail the others.
    */
-  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  batched<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -38,13 +52,19 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+interface Pending {
+  work: (tx: Sql) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: Sql;
   /** Work waiting for the next group commit; a commit is queued on the lock when the first arrives. */
-  private pending: Array<{ work: (tx: Sql) => Promise<unknown>; resolve: (value: unknown) => void; reject: (error: unknown) => void }> = [];
+  private readonly pending: Record<'full' | 'relaxed', Pending[]> = { full: [], relaxed: [] };
 
   constructor(private readonly handle: BetterSqlite3.Database) {
     this.direct = {
@@ -62,34 +82,41 @@ export class SqliteDatabase implements Database {
     return this.exclusive(() => this.direct.run(sql, params));
   }
 
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const relaxed = options.sync === 'relaxed';
     return this.exclusive(async () => {
-      this.prepare('BEGIN IMMEDIATE').run();
+      if (relaxed) this.prepare('PRAGMA synchronous = NORMAL').run();
       try {
+        this.prepare('BEGIN IMMEDIATE').run();
         const result = await work(this.direct);
         this.prepare('COMMIT').run();
         return result;
       } catch (error) {
         if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
         throw error;
+      } finally {
+        if (relaxed) this.prepare('PRAGMA synchronous = FULL').run();
       }
     });
   }
 
-  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const sync = options.sync ?? 'full';
+    const queue = this.pending[sync];
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
       // The commit waits for the end of this turn of the event loop, so that every request whose
       // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
-      if (this.pending.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending()));
+      if (queue.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending(sync)));
     });
   }
 
-  /** Commits everything queued by `batched` so far in one transaction (one fsync). */
-  private async commitPending(): Promise<void> {
-    const batch = this.pending.splice(0);
+  /** Commits everything queued by `batched` so far in one transaction (one sync to disk at most). */
+  private async commitPending(sync: 'full' | 'relaxed'): Promise<void> {
+    const batch = this.pending[sync].splice(0);
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    if (sync === 'relaxed') this.prepare('PRAGMA synchronous = NORMAL').run();
     try {
       this.prepare('BEGIN IMMEDIATE').run();
       for (const item of batch) {
@@ -108,6 +135,8 @@ export class SqliteDatabase implements Database {
       if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
       for (const item of batch) item.reject(error);
       return;
+    } finally {
+      if (sync === 'relaxed') this.prepare('PRAGMA synchronous = FULL').run();
     }
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
@@ -154,11 +183,11 @@ export class PostgresDatabase implements Database {
   }
 
   /** PostgreSQL groups commits itself; each caller gets its own transaction. */
-  batched<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.transaction(work);
+  batched<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.transaction(work, options);
   }
 
-  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let client: PoolClient;
     try {
       client = await this.pool.connect();
@@ -173,6 +202,7 @@ export class PostgresDatabase implements Database {
     client.on('error', onError);
     try {
       await this.execute(client, 'BEGIN');
+      if (options.sync === 'relaxed') await this.execute(client, 'SET LOCAL synchronous_commit = off');
       const result = await work({
         all: async <R extends Row>(sql: string, params: readonly unknown[] = []) => (await this.execute(client, sql, params)).rows as R[],
         run: async (sql: string, params: readonly unknown[] = []) => (await this.execute(client, sql, params)).rowCount ?? 0,

@@ -70,10 +70,10 @@ export class DeliveryRepository {
   }
 
   private async recordDuplicate(tx: Sql, delivery: NewDelivery, duplicate: NewDelivery): Promise<AcceptResult> {
-    const [first] = await tx.all<{ run_id: string | null }>(
-      `SELECT run_id FROM deliveries WHERE workflow_id = ? AND idempotency_key = ?`,
-      [delivery.workflowId, delivery.idempotencyKey],
-    );
+    const [first] = await tx.all<{ run_id: string | null }>(`SELECT run_id FROM deliveries WHERE workflow_id = ? AND idempotency_key = ?`, [
+      delivery.workflowId,
+      delivery.idempotencyKey,
+    ]);
     const runId = first?.run_id ?? null;
     await tx.run(INSERT_DELIVERY, deliveryParams({ ...duplicate, runId, idempotencyKey: null }));
     return { duplicate: true, runId };

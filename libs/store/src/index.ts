@@ -12,7 +12,14 @@ export {
   type RunTransition,
   type ErrorInfo,
 } from './run.repository.js';
-export { InspectionRepository, InvalidCursorError, encodeCursor, decodeCursor, type Page, type RunDetail } from './inspection.repository.js';
+export {
+  InspectionRepository,
+  InvalidCursorError,
+  encodeCursor,
+  decodeCursor,
+  type Page,
+  type RunDetail,
+} from './inspection.repository.js';
 export { WorkflowVersionRepository, type StoredVersion } from './workflow-version.repository.js';
 export { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';
 export { RunEntity, FINISHED_RUN_STATUSES, type RunStatus } from './entities/run.entity.js';

@@ -8,7 +8,8 @@ import { INSERT_RUN, runParams } from './delivery.repository.js';
 import type { RunStatus } from './entities/run.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
 
-export type ControlResult<T = object> = { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
+export type ControlResult<T = object> =
+  { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
 
 export class RunControlRepository {
   constructor(private readonly db: Database) {}
@@ -47,8 +48,14 @@ export class RunControlRepository {
   }
 
   /** A new run of the same trigger, on the given version (normally the one serving now). */
-  async replay(runId: string, version: (workflowId: string, original: string) => string, now: number): Promise<ControlResult<{ runId: string }>> {
-    const [run] = await this.db.all(`SELECT workflow_id, workflow_version, delivery_id, trigger_type, trigger FROM runs WHERE id = ?`, [runId]);
+  async replay(
+    runId: string,
+    version: (workflowId: string, original: string) => string,
+    now: number,
+  ): Promise<ControlResult<{ runId: string }>> {
+    const [run] = await this.db.all(`SELECT workflow_id, workflow_version, delivery_id, trigger_type, trigger FROM runs WHERE id = ?`, [
+      runId,
+    ]);
     if (!run) return { ok: false, reason: 'not-found' };
     const id = uuidv7();
     const workflowId = String(run.workflow_id);

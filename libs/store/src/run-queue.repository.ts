@@ -3,21 +3,26 @@
  * lease, with `run_at` set to the lease's expiry: a worker that dies leaves runs that become
  * due again when their lease ends, and a live worker's heartbeat pushes that time forward.
  */
-import type { Database } from './database.js';
+import { RELAXED, type Database } from './database.js';
 
 export class RunQueueRepository {
   constructor(private readonly db: Database) {}
 
   async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<string[]> {
     const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
-    const rows = await this.db.all<{ id: string }>(
-      `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
+    // A lost claim (power loss) only means the run is claimed again: relaxed sync is enough.
+    const rows = await this.db.batched(
+      (tx) =>
+        tx.all<{ id: string }>(
+          `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
        WHERE id IN (
          SELECT id FROM runs WHERE status IN ('queued', 'waiting', 'running') AND run_at <= ?
          ORDER BY run_at LIMIT ? ${lock}
        )
        RETURNING id`,
-      [owner, now + leaseMs, now, now, now, limit],
+          [owner, now + leaseMs, now, now, now, limit],
+        ),
+      RELAXED,
     );
     return rows.map((row) => row.id);
   }
@@ -30,11 +35,11 @@ export class RunQueueRepository {
   async heartbeat(owner: string, now: number, leaseMs: number, runIds?: readonly string[]): Promise<number> {
     if (runIds && runIds.length === 0) return 0;
     const only = runIds ? ` AND id IN (${runIds.map(() => '?').join(', ')})` : '';
-    return this.db.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'${only}`, [
-      now + leaseMs,
-      owner,
-      ...(runIds ?? []),
-    ]);
+    return this.db.batched(
+      (tx) =>
+        tx.run(`UPDATE runs SET run_at = ? WHERE lease_owner = ? AND status = 'running'${only}`, [now + leaseMs, owner, ...(runIds ?? [])]),
+      RELAXED,
+    );
   }
 
   /** When the next run becomes due (queued, a retry, or an expiring lease), if any. */

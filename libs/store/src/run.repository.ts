@@ -4,7 +4,7 @@
  * (it stalled past the expiry and another took over) records nothing, so each step's
  * outcome is recorded exactly once.
  */
-import type { Database, Sql } from './database.js';
+import { RELAXED, type Database, type Sql } from './database.js';
 import type { RunStatus } from './entities/run.entity.js';
 import type { StepStatus } from './entities/run-step.entity.js';
 import type { AttemptStatus } from './entities/step-attempt.entity.js';
@@ -49,9 +49,7 @@ export interface Execution {
 }
 
 export type RunTransition =
-  | { status: 'succeeded' }
-  | { status: 'failed' | 'cancelled'; error: ErrorInfo }
-  | { status: 'waiting'; runAt: number; error: ErrorInfo };
+  { status: 'succeeded' } | { status: 'failed' | 'cancelled'; error: ErrorInfo } | { status: 'waiting'; runAt: number; error: ErrorInfo };
 
 export interface AttemptEnd {
   attemptId: string;
@@ -59,6 +57,11 @@ export interface AttemptEnd {
   httpStatus?: number;
   error?: ErrorInfo;
   startedAt: number;
+  /**
+   * Set when the attempt's start was not recorded (a step with no effect outside the run, such as
+   * a transform, needs no record before it runs): the attempt is recorded whole, here.
+   */
+  unrecorded?: { number: number; runAttempt: number };
 }
 
 export interface StepEnd {
@@ -127,7 +130,7 @@ export class RunRepository {
     attempt: { id: string; number: number; runAttempt: number },
     now: number,
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.db.batched(async (tx) => {
       await this.holdLease(tx, owner, runId, now);
       await tx.run(
         `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
@@ -143,37 +146,67 @@ export class RunRepository {
         `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`,
         [attempt.id, runId, step.stepId, attempt.number, attempt.runAttempt, now],
       );
-    });
+    }, RELAXED);
   }
 
   /** Records a step's outcome (and its attempt's), and the run's next state, in one transaction. */
-  async finishStep(owner: string, runId: string, step: StepEnd, attempt: AttemptEnd | undefined, run: RunTransition | undefined, now: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async finishStep(
+    owner: string,
+    runId: string,
+    step: StepEnd,
+    attempt: AttemptEnd | undefined,
+    run: RunTransition | undefined,
+    now: number,
+  ): Promise<void> {
+    await this.db.batched(async (tx) => {
       await this.holdLease(tx, owner, runId, now);
-      if (attempt) {
+      if (attempt?.unrecorded) {
         await tx.run(
-          `UPDATE step_attempts SET status = ?, http_status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?`,
-          [attempt.status, attempt.httpStatus ?? null, json(attempt.error), now, now - attempt.startedAt, attempt.attemptId],
+          `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, http_status, error, started_at, finished_at, duration_ms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            attempt.attemptId,
+            runId,
+            step.stepId,
+            attempt.unrecorded.number,
+            attempt.unrecorded.runAttempt,
+            attempt.status,
+            attempt.httpStatus ?? null,
+            json(attempt.error),
+            attempt.startedAt,
+            now,
+            now - attempt.startedAt,
+          ],
         );
+      } else if (attempt) {
+        await tx.run(`UPDATE step_attempts SET status = ?, http_status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?`, [
+          attempt.status,
+          attempt.httpStatus ?? null,
+          json(attempt.error),
+          now,
+          now - attempt.startedAt,
+          attempt.attemptId,
+        ]);
       }
       const finished = step.status === 'waiting' ? null : now;
+      const counted = attempt?.unrecorded ? 1 : 0;
       await tx.run(
         `INSERT INTO run_steps (run_id, step_id, position, status, output, error, attempts, started_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, output = excluded.output,
-           error = excluded.error, finished_at = excluded.finished_at`,
-        [runId, step.stepId, step.position, step.status, json(step.output), json(step.error), now, finished],
+           error = excluded.error, finished_at = excluded.finished_at, attempts = run_steps.attempts + excluded.attempts`,
+        [runId, step.stepId, step.position, step.status, json(step.output), json(step.error), counted, attempt?.startedAt ?? now, finished],
       );
       if (run) await this.transition(tx, owner, runId, run, now);
-    });
+    }, RELAXED);
   }
 
   /** Ends a run without a step (all steps done, or cancelled between steps). */
   async finishRun(owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    await this.db.batched(async (tx) => {
       await this.holdLease(tx, owner, runId, now);
       await this.transition(tx, owner, runId, run, now);
-    });
+    }, RELAXED);
   }
 
   /** Whether an operator asked to cancel this run (checked between steps). */
@@ -183,7 +216,11 @@ export class RunRepository {
   }
 
   private async holdLease(tx: Sql, owner: string, runId: string, now: number): Promise<void> {
-    const held = await tx.run(`UPDATE runs SET updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, [now, runId, owner]);
+    const held = await tx.run(`UPDATE runs SET updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, [
+      now,
+      runId,
+      owner,
+    ]);
     if (held === 0) throw new LeaseLostError(runId);
   }
 

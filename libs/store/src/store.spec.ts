@@ -438,90 +438,91 @@ for (const backend of backends) {
   });
 }
 
-if (WITH_POSTGRES) describe('store on PostgreSQL only', () => {
-  it('runs the migrations once when several processes start together', async () => {
-    const database = await createTestDatabase();
-    const opened: Storage[] = [];
-    try {
-      opened.push(...(await Promise.all([1, 2, 3, 4].map(() => openStorage(database.url)))));
-      const rows = await opened[0]!.db.all<{ name: string }>(`SELECT name FROM migrations ORDER BY id`);
-      assert.deepEqual(
-        rows.map((row) => row.name),
-        MIGRATIONS.map((migration) => migration.name),
-      );
-    } finally {
-      await Promise.all(opened.map((storage) => storage.close()));
-      await database.drop();
-    }
-  });
+if (WITH_POSTGRES)
+  describe('store on PostgreSQL only', () => {
+    it('runs the migrations once when several processes start together', async () => {
+      const database = await createTestDatabase();
+      const opened: Storage[] = [];
+      try {
+        opened.push(...(await Promise.all([1, 2, 3, 4].map(() => openStorage(database.url)))));
+        const rows = await opened[0]!.db.all<{ name: string }>(`SELECT name FROM migrations ORDER BY id`);
+        assert.deepEqual(
+          rows.map((row) => row.name),
+          MIGRATIONS.map((migration) => migration.name),
+        );
+      } finally {
+        await Promise.all(opened.map((storage) => storage.close()));
+        await database.drop();
+      }
+    });
 
-  describe('run notifications', () => {
-    let database: Awaited<ReturnType<typeof createTestDatabase>>;
-    let storage: Storage;
-    let listener: PostgresListener;
-    let notified = 0;
-    const waiters = new Set<() => void>();
+    describe('run notifications', () => {
+      let database: Awaited<ReturnType<typeof createTestDatabase>>;
+      let storage: Storage;
+      let listener: PostgresListener;
+      let notified = 0;
+      const waiters = new Set<() => void>();
 
-    /** Resolves once the listener has been notified more than `seen` times in all. */
-    const notifiedAfter = (seen: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => {
-          if (notified > seen) {
-            waiters.delete(check);
-            resolve();
-          }
-        };
-        waiters.add(check);
-        check();
+      /** Resolves once the listener has been notified more than `seen` times in all. */
+      const notifiedAfter = (seen: number) =>
+        new Promise<void>((resolve) => {
+          const check = () => {
+            if (notified > seen) {
+              waiters.delete(check);
+              resolve();
+            }
+          };
+          waiters.add(check);
+          check();
+        });
+
+      before(async () => {
+        database = await createTestDatabase();
+        storage = await openStorage(database.url);
+        listener = new PostgresListener(
+          database.url,
+          () => {
+            notified += 1;
+            for (const waiter of [...waiters]) waiter();
+          },
+          { minDelayMs: 50, maxDelayMs: 200 },
+        );
+        listener.start();
+        // The listener announces each (re)connection with one notification of its own.
+        await notifiedAfter(0);
       });
 
-    before(async () => {
-      database = await createTestDatabase();
-      storage = await openStorage(database.url);
-      listener = new PostgresListener(
-        database.url,
-        () => {
-          notified += 1;
-          for (const waiter of [...waiters]) waiter();
-        },
-        { minDelayMs: 50, maxDelayMs: 200 },
-      );
-      listener.start();
-      // The listener announces each (re)connection with one notification of its own.
-      await notifiedAfter(0);
-    });
+      after(async () => {
+        await listener?.stop();
+        await storage?.close();
+        await database?.drop();
+      });
 
-    after(async () => {
-      await listener?.stop();
-      await storage?.close();
-      await database?.drop();
-    });
+      it('wakes listeners when another process commits a run', async () => {
+        const seen = notified;
+        await new DeliveryRepository(storage.db).accept(...arrival());
+        await notifiedAfter(seen);
+      });
 
-    it('wakes listeners when another process commits a run', async () => {
-      const seen = notified;
-      await new DeliveryRepository(storage.db).accept(...arrival());
-      await notifiedAfter(seen);
-    });
+      it('wakes listeners when a run is replayed', async () => {
+        const { runId } = await new DeliveryRepository(storage.db).accept(...arrival());
+        const seen = notified;
+        const replay = await new RunControlRepository(storage.db).replay(runId!, (_, version) => version, T0);
+        assert.ok(replay.ok);
+        await notifiedAfter(seen);
+      });
 
-    it('wakes listeners when a run is replayed', async () => {
-      const { runId } = await new DeliveryRepository(storage.db).accept(...arrival());
-      const seen = notified;
-      const replay = await new RunControlRepository(storage.db).replay(runId!, (_, version) => version, T0);
-      assert.ok(replay.ok);
-      await notifiedAfter(seen);
-    });
-
-    it('listens again after its connection is cut, and still hears new runs', async () => {
-      const seen = notified;
-      const [terminated] = await storage.db.all<{ n: number }>(
-        `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'hookflow-listener' AND datname = current_database()`,
-      );
-      assert.equal(terminated?.n, 1);
-      await notifiedAfter(seen); // the reconnection's own wake-up
-      const next = notified;
-      await new DeliveryRepository(storage.db).accept(...arrival());
-      await notifiedAfter(next);
-      assert.equal(listener.listening, true);
+      it('listens again after its connection is cut, and still hears new runs', async () => {
+        const seen = notified;
+        const [terminated] = await storage.db.all<{ n: number }>(
+          `SELECT COUNT(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'hookflow-listener' AND datname = current_database()`,
+        );
+        assert.equal(terminated?.n, 1);
+        await notifiedAfter(seen); // the reconnection's own wake-up
+        const next = notified;
+        await new DeliveryRepository(storage.db).accept(...arrival());
+        await notifiedAfter(next);
+        assert.equal(listener.listening, true);
+      });
     });
   });
-});
