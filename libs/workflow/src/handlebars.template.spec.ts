@@ -19,7 +19,10 @@ describe('compileTemplate', () => {
     const template = compileTemplate('{{secrets.URL}}/{{steps.mesage.text}}');
     assert.throws(
       () => template.render({ secrets: { URL: 'u' }, steps: { message: { text: 'x' } } }),
-      (error: unknown) => error instanceof TemplateError && error.missingName === 'steps.mesage.text' && /unknown name steps\.mesage\.text/.test(error.message),
+      (error: unknown) =>
+        error instanceof TemplateError &&
+        error.missingName === 'steps.mesage.text' &&
+        /unknown name steps\.mesage\.text/.test(error.message),
     );
   });
 
@@ -32,7 +35,10 @@ describe('compileTemplate', () => {
   });
 
   it('rejects bad syntax at compile time with a line', () => {
-    assert.throws(() => compileTemplate('a\n{{#if x}}'), (error: unknown) => error instanceof TemplateError && /invalid template/.test(error.message));
+    assert.throws(
+      () => compileTemplate('a\n{{#if x}}'),
+      (error: unknown) => error instanceof TemplateError && /invalid template/.test(error.message),
+    );
   });
 
   it('rejects an unknown helper at compile time, with its line and column', () => {
@@ -49,13 +55,23 @@ describe('compileTemplate', () => {
   it('says what a parse error found, on which line', () => {
     assert.throws(
       () => compileTemplate('a\n{{#if x}}'),
-      (error: unknown) => error instanceof TemplateError && error.message === 'invalid template: Parse error on line 2: unexpected end of template' && error.line === 2,
+      (error: unknown) =>
+        error instanceof TemplateError &&
+        error.message === 'invalid template: Parse error on line 2: unexpected end of template' &&
+        error.line === 2,
     );
   });
 
-  for (const [source, what] of [['{{> footer}}', 'partials'], ['{{#> layout}}x{{/layout}}', 'partials'], ['{{* decorate}}', 'decorators']] as const) {
+  for (const [source, what] of [
+    ['{{> footer}}', 'partials'],
+    ['{{#> layout}}x{{/layout}}', 'partials'],
+    ['{{* decorate}}', 'decorators'],
+  ] as const) {
     it(`rejects ${what} at compile time: ${source}`, () => {
-      assert.throws(() => compileTemplate(source), (error: unknown) => error instanceof TemplateError && error.message === `invalid template: ${what} are not supported`);
+      assert.throws(
+        () => compileTemplate(source),
+        (error: unknown) => error instanceof TemplateError && error.message === `invalid template: ${what} are not supported`,
+      );
     });
   }
 
@@ -76,7 +92,8 @@ describe('compileTemplate', () => {
 
   it('renders a null helper argument, which is a value', () => assert.equal(compileTemplate('{{json a}}').render({ a: null }), 'null'));
 
-  it('lets a block helper test for a missing name', () => assert.equal(compileTemplate('{{#if a.b}}yes{{else}}no{{/if}}').render({ a: {} }), 'no'));
+  it('lets a block helper test for a missing name', () =>
+    assert.equal(compileTemplate('{{#if a.b}}yes{{else}}no{{/if}}').render({ a: {} }), 'no'));
 
   it('refuses a helper called with no value or two', () => {
     assert.throws(() => compileTemplate('{{json}}').render({}), /takes exactly one value/);

@@ -5,7 +5,7 @@ import { compileExpression, ExpressionError } from './jsonata.expression.js';
 describe('compileExpression', () => {
   it('evaluates against its input', async () => {
     const expression = compileExpression('{ "text": body.name & "!" }');
-    assert.deepEqual({ ...(await expression.evaluate({ body: { name: 'hi' } })) as object }, { text: 'hi!' });
+    assert.deepEqual({ ...((await expression.evaluate({ body: { name: 'hi' } })) as object) }, { text: 'hi!' });
   });
 
   it('reports a syntax error with its position', () => {
@@ -23,14 +23,22 @@ describe('compileExpression', () => {
   ];
   for (const [source, start] of starts) {
     it(`points at the start of the bad token in ${JSON.stringify(source)}`, () => {
-      assert.throws(() => compileExpression(source), (error: unknown) => error instanceof ExpressionError && error.start === start);
+      assert.throws(
+        () => compileExpression(source),
+        (error: unknown) => error instanceof ExpressionError && error.start === start,
+      );
     });
   }
 
   // Each case trips one bound; the other is set far away so a loaded machine can't trip it first.
   const runaways: Array<[string, string, { timeoutMs: number; maxDepth: number }, RegExp]> = [
     ['endless tail recursion', '($f := function($x){ $f($x) }; $f(1))', { timeoutMs: 50, maxDepth: 100 }, /longer than 50 ms/],
-    ['deep recursion', '($f := function($x){ $x > 0 ? 1 + $f($x - 1) : 0 }; $f(100000))', { timeoutMs: 60_000, maxDepth: 100 }, /maximum depth|too deeply/],
+    [
+      'deep recursion',
+      '($f := function($x){ $x > 0 ? 1 + $f($x - 1) : 0 }; $f(100000))',
+      { timeoutMs: 60_000, maxDepth: 100 },
+      /maximum depth|too deeply/,
+    ],
     ['a long loop', '$reduce([1..10000000], function($a, $b){ $a + $b })', { timeoutMs: 50, maxDepth: 100 }, /longer than 50 ms/],
   ];
   for (const [name, source, limits, message] of runaways) {

@@ -34,22 +34,32 @@ interface Guard {
 
 const GUARD = '__hookflow_guard';
 
+/**
+ * Parsed expressions by source: many workflows (and every reload) repeat the same expressions,
+ * and a parsed expression holds no state of its own between evaluations.
+ */
+const parsed = new Map<string, jsonata.Expression>();
+
 /** Compiles a JSONata expression; throws ExpressionError with the parser's position. */
 export function compileExpression(source: string, limits: ExpressionLimits = DEFAULT_EXPRESSION_LIMITS): CompiledExpression {
-  let compiled: jsonata.Expression;
-  try {
-    compiled = jsonata(source);
-  } catch (error) {
-    const failure = error as Partial<jsonata.JsonataError>;
-    throw new ExpressionError(`invalid JSONata: ${failure.message ?? String(error)}`, failure.position, tokenStart(source, failure));
+  let compiled = parsed.get(source);
+  if (!compiled) {
+    try {
+      compiled = jsonata(source);
+    } catch (error) {
+      const failure = error as Partial<jsonata.JsonataError>;
+      throw new ExpressionError(`invalid JSONata: ${failure.message ?? String(error)}`, failure.position, tokenStart(source, failure));
+    }
+    // jsonata looks its evaluation hooks up by these symbols; `assign` binds them on the
+    // expression's own environment, while the counters live in each call's bindings.
+    compiled.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, onEntry);
+    compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, onExit);
+    parsed.set(source, compiled);
   }
-  // jsonata looks its evaluation hooks up by these symbols; `assign` binds them on the
-  // expression's own environment, while the counters live in each call's bindings.
-  compiled.assign(Symbol.for('jsonata.__evaluate_entry') as unknown as string, onEntry);
-  compiled.assign(Symbol.for('jsonata.__evaluate_exit') as unknown as string, onExit);
+  const expression = compiled;
   return {
     source,
-    evaluate: (input) => evaluateBounded(compiled, input, limits),
+    evaluate: (input) => evaluateBounded(expression, input, limits),
   };
 }
 

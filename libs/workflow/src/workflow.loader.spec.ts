@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_HTTP_TIMEOUT_MS, DEFAULT_RETRY, loadWorkflowSource, sourcePosition, workflowVersion, type Environment } from './workflow.loader.js';
+import {
+  DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_RETRY,
+  loadWorkflowSource,
+  sourcePosition,
+  workflowVersion,
+  type Environment,
+} from './workflow.loader.js';
 import type { CompiledExpression, CompiledTemplate, Step, Workflow, WorkflowError } from './workflow.types.js';
 
 /** Lines joined into a file, so that line numbers in the cases can be counted. */
@@ -262,7 +269,15 @@ describe('loadWorkflowSource: a valid workflow', () => {
   });
 
   it('reads CRLF line endings', () => {
-    const text = yaml('id: crlf', 'steps:', '  - id: a', '    type: transform', '    expression: |', '      trigger.body', '        .name').replace(/\n/g, '\r\n');
+    const text = yaml(
+      'id: crlf',
+      'steps:',
+      '  - id: a',
+      '    type: transform',
+      '    expression: |',
+      '      trigger.body',
+      '        .name',
+    ).replace(/\n/g, '\r\n');
     const [step] = loadValid('crlf.yaml', text).steps;
     assert.equal(step?.type === 'transform' ? step.expression.source : undefined, 'trigger.body\n  .name\n');
   });
@@ -279,14 +294,19 @@ interface BadCase {
 
 const TRANSFORM = ['  - id: a', '    type: transform', '    expression: trigger.body'];
 /** A workflow of one transform step whose expression is written as given (line 5, value at column 17). */
-const withExpression = (...expression: string[]): string => yaml('id: w', 'steps:', '  - id: a', '    type: transform', `    expression: ${expression[0]}`, ...expression.slice(1));
+const withExpression = (...expression: string[]): string =>
+  yaml('id: w', 'steps:', '  - id: a', '    type: transform', `    expression: ${expression[0]}`, ...expression.slice(1));
 /** A workflow of one http step with these extra lines (from line 5). */
 const withHttpStep = (...lines: string[]): string => yaml('id: w', 'steps:', '  - id: a', '    type: http', ...lines);
 /** A workflow with this webhook trigger (from line 4) and one transform step. */
 const withWebhook = (...lines: string[]): string => yaml('id: w', 'trigger:', '  webhook:', ...lines, 'steps:', ...TRANSFORM);
 
 const badYaml: BadCase[] = [
-  { name: 'an unclosed quote, at the quote', text: yaml('id: "abc', 'steps: []'), errors: [[1, 5, 'invalid YAML: Missing closing "quote']] },
+  {
+    name: 'an unclosed quote, at the quote',
+    text: yaml('id: "abc', 'steps: []'),
+    errors: [[1, 5, 'invalid YAML: Missing closing "quote']],
+  },
   {
     name: 'a key indented too far',
     text: yaml('id: w', 'steps:', '  - id: a', '    type: transform', '      expression: x'),
@@ -300,30 +320,64 @@ const badYaml: BadCase[] = [
     text: yaml('id: w', 'steps:', '  - id: a', '    type: transform', '   expression: x'),
     errors: [[5, 1, 'invalid YAML: Sequence item without - indicator']],
   },
-  { name: 'a duplicate key', text: yaml('id: w', 'name: x', 'id: v', 'steps: []'), errors: [[3, 1, 'invalid YAML: Map keys must be unique']] },
-  { name: 'a tab as indentation', text: yaml('id: w', 'steps:', '\t- id: a'), errors: [[3, 1, 'invalid YAML: Tabs are not allowed as indentation']] },
+  {
+    name: 'a duplicate key',
+    text: yaml('id: w', 'name: x', 'id: v', 'steps: []'),
+    errors: [[3, 1, 'invalid YAML: Map keys must be unique']],
+  },
+  {
+    name: 'a tab as indentation',
+    text: yaml('id: w', 'steps:', '\t- id: a'),
+    errors: [[3, 1, 'invalid YAML: Tabs are not allowed as indentation']],
+  },
   {
     name: 'an alias bomb',
-    text: yaml('id: w', 'a: &a [x, x, x, x, x, x, x, x, x, x]', 'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]', 'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]', 'steps: []'),
+    text: yaml(
+      'id: w',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      'b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]',
+      'c: [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]',
+      'steps: []',
+    ),
     errors: [[1, 1, 'invalid YAML: Excessive alias count']],
   },
 ];
 
 const schemaViolations: BadCase[] = [
-  { name: 'an unknown top-level property, at its key', text: yaml('id: w', 'stepz: []', 'steps:', ...TRANSFORM), errors: [[2, 1, 'the workflow: unknown property "stepz"']] },
+  {
+    name: 'an unknown top-level property, at its key',
+    text: yaml('id: w', 'stepz: []', 'steps:', ...TRANSFORM),
+    errors: [[2, 1, 'the workflow: unknown property "stepz"']],
+  },
   { name: 'missing steps', text: yaml('id: w', 'name: no steps'), errors: [[1, 1, 'the workflow: missing required property "steps"']] },
   { name: 'empty steps', text: yaml('id: w', 'steps: []'), errors: [[2, 8, 'steps: must NOT have fewer than 1 items']] },
   { name: 'a document that is not a map', text: yaml('- id: a'), errors: [[1, 1, 'the workflow: must be object']] },
   { name: 'an empty file', text: '', errors: [[1, 1, 'the workflow: must be object']] },
-  { name: 'an id that breaks the pattern', text: yaml('id: Push_Events', 'steps:', ...TRANSFORM), errors: [[1, 5, 'id: must match pattern']] },
-  { name: 'a bad secret name', text: yaml('id: w', 'secrets: [CHAT-URL]', 'steps:', ...TRANSFORM), errors: [[2, 11, 'secrets[0]: must match pattern']] },
-  { name: 'an empty trigger', text: yaml('id: w', 'trigger: {}', 'steps:', ...TRANSFORM), errors: [[2, 10, 'trigger: must NOT have fewer than 1 properties']] },
+  {
+    name: 'an id that breaks the pattern',
+    text: yaml('id: Push_Events', 'steps:', ...TRANSFORM),
+    errors: [[1, 5, 'id: must match pattern']],
+  },
+  {
+    name: 'a bad secret name',
+    text: yaml('id: w', 'secrets: [CHAT-URL]', 'steps:', ...TRANSFORM),
+    errors: [[2, 11, 'secrets[0]: must match pattern']],
+  },
+  {
+    name: 'an empty trigger',
+    text: yaml('id: w', 'trigger: {}', 'steps:', ...TRANSFORM),
+    errors: [[2, 10, 'trigger: must NOT have fewer than 1 properties']],
+  },
   {
     name: 'a step without id, at the step',
     text: yaml('id: w', 'steps:', '  - type: transform', '    expression: x'),
     errors: [[3, 5, 'steps[0]: missing required property "id"']],
   },
-  { name: 'an unknown step type, at the type', text: yaml('id: w', 'steps:', '  - id: a', '    type: foo'), errors: [[4, 11, 'unknown step type "foo"']] },
+  {
+    name: 'an unknown step type, at the type',
+    text: yaml('id: w', 'steps:', '  - id: a', '    type: foo'),
+    errors: [[4, 11, 'unknown step type "foo"']],
+  },
   {
     name: 'a transform step with url',
     text: yaml('id: w', 'steps:', ...TRANSFORM, '    url: https://example.test'),
@@ -334,7 +388,11 @@ const schemaViolations: BadCase[] = [
     text: yaml('id: w', 'steps:', '  - id: a', '    type: transform'),
     errors: [[3, 5, 'steps[0]: missing required property "expression"']],
   },
-  { name: 'an http step without url', text: withHttpStep('    method: GET'), errors: [[3, 5, 'steps[0]: missing required property "url"']] },
+  {
+    name: 'an http step without url',
+    text: withHttpStep('    method: GET'),
+    errors: [[3, 5, 'steps[0]: missing required property "url"']],
+  },
   {
     name: 'an http step with expression',
     text: withHttpStep('    url: https://example.test', '    expression: x'),
@@ -355,7 +413,11 @@ const schemaViolations: BadCase[] = [
     text: withHttpStep('    method: FETCH', '    url: https://example.test'),
     errors: [[5, 13, 'steps[0].method: must be one of: GET, POST, PUT, PATCH, DELETE']],
   },
-  { name: 'a bad webhook method', text: withWebhook('    methods: [POST, FETCH]'), errors: [[4, 21, 'trigger.webhook.methods[1]: must be one of: GET, POST']] },
+  {
+    name: 'a bad webhook method',
+    text: withWebhook('    methods: [POST, FETCH]'),
+    errors: [[4, 21, 'trigger.webhook.methods[1]: must be one of: GET, POST']],
+  },
   {
     name: 'a bad retry policy, each field',
     text: withHttpStep('    url: https://example.test', '    retry: { attempts: 0, backoff: linear }'),
@@ -364,29 +426,89 @@ const schemaViolations: BadCase[] = [
       [6, 36, 'steps[0].retry.backoff: must be one of: exponential, fixed'],
     ],
   },
-  { name: 'an hmac auth without preset', text: withWebhook('    auth: { type: hmac, secret: x }'), errors: [[4, 11, 'trigger.webhook.auth: missing required property "preset"']] },
-  { name: 'an unknown auth type', text: withWebhook('    auth: { type: oauth, secret: x }'), errors: [[4, 19, 'trigger.webhook.auth.type: must be one of: hmac, token']] },
-  { name: 'an auth that is neither map nor list', text: withWebhook('    auth: 5'), errors: [[4, 11, 'trigger.webhook.auth: must be object or array']] },
-  { name: 'a rate limit without per', text: withWebhook('    rateLimit: { requests: 10 }'), errors: [[4, 16, 'trigger.webhook.rateLimit: missing required property "per"']] },
-  { name: 'a size in words', text: withWebhook('    maxBody: five megabytes'), errors: [[4, 14, 'trigger.webhook.maxBody: expected 512kb, 5mb or a number of bytes']] },
+  {
+    name: 'an hmac auth without preset',
+    text: withWebhook('    auth: { type: hmac, secret: x }'),
+    errors: [[4, 11, 'trigger.webhook.auth: missing required property "preset"']],
+  },
+  {
+    name: 'an unknown auth type',
+    text: withWebhook('    auth: { type: oauth, secret: x }'),
+    errors: [[4, 19, 'trigger.webhook.auth.type: must be one of: hmac, token']],
+  },
+  {
+    name: 'an auth that is neither map nor list',
+    text: withWebhook('    auth: 5'),
+    errors: [[4, 11, 'trigger.webhook.auth: must be object or array']],
+  },
+  {
+    name: 'a rate limit without per',
+    text: withWebhook('    rateLimit: { requests: 10 }'),
+    errors: [[4, 16, 'trigger.webhook.rateLimit: missing required property "per"']],
+  },
+  {
+    name: 'a size in words',
+    text: withWebhook('    maxBody: five megabytes'),
+    errors: [[4, 14, 'trigger.webhook.maxBody: expected 512kb, 5mb or a number of bytes']],
+  },
 ];
 
 const badExpressions: BadCase[] = [
-  { name: 'bad JSONata in a plain scalar, at the bad token', text: withExpression('a.b ] c'), errors: [[5, 21, 'steps[0].expression: invalid JSONata: Syntax error: "]"']] },
-  { name: 'a bad word token, at its first letter', text: withExpression('abc def'), errors: [[5, 21, 'invalid JSONata: Syntax error: "def"']] },
-  { name: 'an expression cut short, at its last character', text: withExpression('"foo + "'), errors: [[5, 22, 'invalid JSONata: Unexpected end of expression']] },
-  { name: 'bad JSONata in a double-quoted scalar', text: withExpression('"a.b ] c"'), errors: [[5, 22, 'invalid JSONata: Syntax error: "]"']] },
-  { name: 'bad JSONata after escapes in a double-quoted scalar', text: withExpression('"\\"x\\" & \\u00e9 & a.b ] c"'), errors: [[5, 39, 'Syntax error: "]"']] },
-  { name: 'bad JSONata after a quote in a single-quoted scalar', text: withExpression("'''x'' & a.b ] c'"), errors: [[5, 30, 'Syntax error: "]"']] },
-  { name: 'bad JSONata in a block scalar', text: withExpression('|', '      {', '        "a": b ] c', '      }'), errors: [[7, 16, 'invalid JSONata: Expected "}", got "]"']] },
+  {
+    name: 'bad JSONata in a plain scalar, at the bad token',
+    text: withExpression('a.b ] c'),
+    errors: [[5, 21, 'steps[0].expression: invalid JSONata: Syntax error: "]"']],
+  },
+  {
+    name: 'a bad word token, at its first letter',
+    text: withExpression('abc def'),
+    errors: [[5, 21, 'invalid JSONata: Syntax error: "def"']],
+  },
+  {
+    name: 'an expression cut short, at its last character',
+    text: withExpression('"foo + "'),
+    errors: [[5, 22, 'invalid JSONata: Unexpected end of expression']],
+  },
+  {
+    name: 'bad JSONata in a double-quoted scalar',
+    text: withExpression('"a.b ] c"'),
+    errors: [[5, 22, 'invalid JSONata: Syntax error: "]"']],
+  },
+  {
+    name: 'bad JSONata after escapes in a double-quoted scalar',
+    text: withExpression('"\\"x\\" & \\u00e9 & a.b ] c"'),
+    errors: [[5, 39, 'Syntax error: "]"']],
+  },
+  {
+    name: 'bad JSONata after a quote in a single-quoted scalar',
+    text: withExpression("'''x'' & a.b ] c'"),
+    errors: [[5, 30, 'Syntax error: "]"']],
+  },
+  {
+    name: 'bad JSONata in a block scalar',
+    text: withExpression('|', '      {', '        "a": b ] c', '      }'),
+    errors: [[7, 16, 'invalid JSONata: Expected "}", got "]"']],
+  },
   {
     name: 'bad JSONata in a block scalar with a comment and a keep indicator',
     text: withExpression('|+  # the message', '', '      a.b', '        & e ] f'),
     errors: [[8, 13, 'Syntax error: "]"']],
   },
-  { name: 'bad JSONata in a folded block scalar', text: withExpression('>', '      a.b', '      & c.d', '', '      & e ] f'), errors: [[9, 11, 'Syntax error: "]"']] },
-  { name: 'bad JSONata in a plain scalar over two lines', text: withExpression('a.b', '      & c.d ] f'), errors: [[6, 13, 'Syntax error: "]"']] },
-  { name: 'bad JSONata in a double-quoted scalar over lines', text: withExpression('"a.b', '      & c.d', '', '      & e ] f"'), errors: [[8, 11, 'Syntax error: "]"']] },
+  {
+    name: 'bad JSONata in a folded block scalar',
+    text: withExpression('>', '      a.b', '      & c.d', '', '      & e ] f'),
+    errors: [[9, 11, 'Syntax error: "]"']],
+  },
+  {
+    name: 'bad JSONata in a plain scalar over two lines',
+    text: withExpression('a.b', '      & c.d ] f'),
+    errors: [[6, 13, 'Syntax error: "]"']],
+  },
+  {
+    name: 'bad JSONata in a double-quoted scalar over lines',
+    text: withExpression('"a.b', '      & c.d', '', '      & e ] f"'),
+    errors: [[8, 11, 'Syntax error: "]"']],
+  },
   {
     name: 'bad JSONata in a block scalar with CRLF line endings',
     text: withExpression('|', '      {', '        "a": b ] c', '      }').replace(/\n/g, '\r\n'),
@@ -402,8 +524,16 @@ const badExpressions: BadCase[] = [
     text: yaml('id: w', 'steps:', '  - id: a', '    type: transform', "    if: '$count(x) >'", '    expression: x'),
     errors: [[5, 20, 'steps[0].if: invalid JSONata: Unexpected end of expression']],
   },
-  { name: 'bad JSONata in json', text: withHttpStep('    url: https://example.test', `    json: '{ "a": }'`), errors: [[6, 19, 'steps[0].json: invalid JSONata']] },
-  { name: 'bad JSONata in filter', text: withWebhook(`    filter: 'body.ref = = "x"'`), errors: [[4, 25, 'trigger.webhook.filter: invalid JSONata']] },
+  {
+    name: 'bad JSONata in json',
+    text: withHttpStep('    url: https://example.test', `    json: '{ "a": }'`),
+    errors: [[6, 19, 'steps[0].json: invalid JSONata']],
+  },
+  {
+    name: 'bad JSONata in filter',
+    text: withWebhook(`    filter: 'body.ref = = "x"'`),
+    errors: [[4, 25, 'trigger.webhook.filter: invalid JSONata']],
+  },
   {
     name: 'bad JSONata in idempotencyKey',
     text: withWebhook('    idempotencyKey: headers."x-id'),
@@ -427,7 +557,11 @@ const badTemplates: BadCase[] = [
     text: withHttpStep('    url: https://example.test', '    body: |', '      hello', '      {{shout x}}'),
     errors: [[8, 7, 'steps[0].body: invalid template: unknown helper "shout"']],
   },
-  { name: 'a partial', text: withHttpStep('    url: "https://example.test/{{> p}}"'), errors: [[5, 32, 'steps[0].url: invalid template: partials are not supported']] },
+  {
+    name: 'a partial',
+    text: withHttpStep('    url: "https://example.test/{{> p}}"'),
+    errors: [[5, 32, 'steps[0].url: invalid template: partials are not supported']],
+  },
   {
     name: 'a template reading an undeclared secret, at the name',
     text: withHttpStep('    url: "{{secrets.CHAT_URL}}"'),
@@ -563,7 +697,9 @@ function checkErrors(cases: BadCase[]): void {
         bad.errors.map(([line, col]) => [line, col]),
         `positions of ${JSON.stringify(actual)}`,
       );
-      bad.errors.forEach(([, , fragment], index) => assert.ok(actual[index]![2].includes(fragment), `"${actual[index]![2]}" should contain "${fragment}"`));
+      bad.errors.forEach(([, , fragment], index) =>
+        assert.ok(actual[index]![2].includes(fragment), `"${actual[index]![2]}" should contain "${fragment}"`),
+      );
       for (const error of loaded.errors) assert.equal(error.file, file);
     });
   }
@@ -630,6 +766,7 @@ describe('sourcePosition', () => {
     [['trigger', 'webhook', 'missing'], { line: 4, col: 5 }],
   ];
   for (const [path, expected] of cases) {
-    it(`finds ${path.join('.')} at ${expected.line}:${expected.col}`, () => assert.deepEqual(sourcePosition('w.yaml', text, path), expected));
+    it(`finds ${path.join('.')} at ${expected.line}:${expected.col}`, () =>
+      assert.deepEqual(sourcePosition('w.yaml', text, path), expected));
   }
 });

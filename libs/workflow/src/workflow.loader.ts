@@ -408,10 +408,13 @@ class WorkflowBuilder {
       const condition = step.if !== undefined ? this.expression([...at, 'if'], step.if) : undefined;
       const base = { id: step.id, ...(step.name ? { name: step.name } : {}), ...(condition ? { if: condition } : {}) };
       if (step.type === 'transform') {
-        return { ...base, type: 'transform', expression: this.expression([...at, 'expression'], step.expression!) ?? placeholderExpression };
+        return {
+          ...base,
+          type: 'transform',
+          expression: this.expression([...at, 'expression'], step.expression!) ?? placeholderExpression,
+        };
       }
-      const template = (path: Path, text: string): CompiledTemplate =>
-        this.stepTemplate(path, text, earlier) ?? placeholderTemplate;
+      const template = (path: Path, text: string): CompiledTemplate => this.stepTemplate(path, text, earlier) ?? placeholderTemplate;
       return {
         ...base,
         type: 'http',
@@ -504,26 +507,45 @@ function isIpOrCidr(text: string): boolean {
 }
 
 /**
- * Each body schema gets its own Ajv: a shared one would refuse a schema whose `$id` it has
- * seen (every reload) and would keep every schema ever loaded.
+ * Body schemas compile once per distinct content, on one shared Ajv: compiling is the costly
+ * part of loading (a fresh Ajv per schema made 1,000 workflows take seconds), and a reload
+ * mostly brings the same schemas again. A schema with its own `$id` gets an Ajv of its own,
+ * since a shared one refuses an `$id` it has already seen.
  */
+const bodyAjv = withFormats(new Ajv({ allErrors: true, strict: false }));
+const bodyValidators = new Map<string, ReturnType<Ajv['compile']>>();
+
 function compileBodySchema(schema: object): ReturnType<Ajv['compile']> {
-  const bodyAjv = new Ajv({ allErrors: true, strict: false });
+  const key = JSON.stringify(schema);
+  let validate = bodyValidators.get(key);
+  if (!validate) {
+    const fresh = '$id' in schema ? withFormats(new Ajv({ allErrors: true, strict: false })) : bodyAjv;
+    validate = fresh.compile(schema as Record<string, unknown>);
+    bodyValidators.set(key, validate);
+  }
+  return validate;
+}
+
+function withFormats(instance: Ajv): Ajv {
   // ajv-formats is CommonJS: under NodeNext its default import is the module, whose `default` is the plugin.
-  ajvFormats.default(bodyAjv);
-  return bodyAjv.compile(schema);
+  ajvFormats.default(instance);
+  return instance;
 }
 
 /** A violation at the property it concerns: a missing property is reported at its own path. */
 function bodyViolation(error: ErrorObject): BodyViolation {
   const params = error.params as Record<string, unknown>;
   const missing = error.keyword === 'required' || error.keyword === 'dependentRequired' ? params.missingProperty : undefined;
-  const path = typeof missing === 'string' ? `${error.instancePath}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}` : error.instancePath;
+  const path =
+    typeof missing === 'string' ? `${error.instancePath}/${missing.replace(/~/g, '~0').replace(/\//g, '~1')}` : error.instancePath;
   return { path: path || '/', message: error.message ?? 'invalid' };
 }
 
 function pathLabel(path: Path): string {
-  return path.map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`)).join('').replace(/^\./, '');
+  return path
+    .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

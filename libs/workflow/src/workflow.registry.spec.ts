@@ -114,7 +114,9 @@ describe('WorkflowRegistry.load', () => {
       ['three.yaml', 'three', 'active'],
       ['two.yaml', 'two', 'invalid'],
     ]);
-    assert.deepEqual(statuses[2]?.errors, [{ file: 'two.yaml', line: 3, col: 11, message: 'duplicate webhook path "incoming" (also in one.yaml)' }]);
+    assert.deepEqual(statuses[2]?.errors, [
+      { file: 'two.yaml', line: 3, col: 11, message: 'duplicate webhook path "incoming" (also in one.yaml)' },
+    ]);
     assert.equal(registry.findByPath('incoming')?.workflow.id, 'one');
     assert.equal(registry.findByPath('two')?.workflow.id, 'three');
     assert.equal(registry.get('two'), undefined);
