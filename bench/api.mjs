@@ -48,17 +48,18 @@ export function hookflowApi(baseUrl, token) {
   /**
    * Checks every acknowledged delivery (deliveryId → runId, from the 202 answers) against
    * GET /api/deliveries and GET /api/runs: the delivery exists, is `accepted` with that run,
-   * and the run succeeded. Deliveries the API has beyond the acknowledged ones (answers still
-   * in flight when the load stopped) are counted, not failures.
+   * and the run has the expected status (`succeeded`; `queued` where no worker runs).
+   * Deliveries the API has beyond the acknowledged ones (answers still in flight when the load
+   * stopped) are counted, not failures.
    */
-  async function verify(workflowId, acknowledged) {
+  async function verify(workflowId, acknowledged, expected = 'succeeded') {
     const deliveries = await all('/api/deliveries', { workflowId });
     const runs = await all('/api/runs', { workflowId });
-    const succeeded = await all('/api/runs', { workflowId, status: 'succeeded' });
+    const listed = await all('/api/runs', { workflowId, status: expected });
     const deliveryById = new Map(deliveries.map((delivery) => [delivery.id, delivery]));
     const runById = new Map(runs.map((run) => [run.id, run]));
-    const problems = { missingDelivery: 0, wrongDelivery: 0, missingRun: 0, runNotSucceeded: 0 };
-    const unsucceeded = {};
+    const problems = { missingDelivery: 0, wrongDelivery: 0, missingRun: 0, runNotExpected: 0 };
+    const unexpected = {};
     let firstReceived = Infinity;
     let lastFinished = -Infinity;
     for (const [deliveryId, runId] of acknowledged) {
@@ -68,10 +69,10 @@ export function hookflowApi(baseUrl, token) {
       else firstReceived = Math.min(firstReceived, Date.parse(delivery.receivedAt));
       const run = runById.get(runId);
       if (!run) problems.missingRun++;
-      else if (run.status !== 'succeeded') {
-        problems.runNotSucceeded++;
-        unsucceeded[run.status] = (unsucceeded[run.status] ?? 0) + 1;
-      } else lastFinished = Math.max(lastFinished, Date.parse(run.finishedAt));
+      else if (run.status !== expected) {
+        problems.runNotExpected++;
+        unexpected[run.status] = (unexpected[run.status] ?? 0) + 1;
+      } else if (run.finishedAt) lastFinished = Math.max(lastFinished, Date.parse(run.finishedAt));
     }
     const outcomes = count(deliveries, (delivery) => delivery.outcome);
     const statuses = count(runs, (run) => run.status);
@@ -80,10 +81,11 @@ export function hookflowApi(baseUrl, token) {
       storedDeliveries: deliveries.length,
       outcomes,
       statuses,
-      succeededListed: succeeded.length,
+      expected,
+      listedWithExpected: listed.length,
       unacknowledgedAccepted: (outcomes.accepted ?? 0) - (acknowledged.size - problems.missingDelivery - problems.wrongDelivery),
       problems,
-      unsucceeded,
+      unexpected,
       ok: Object.values(problems).every((value) => value === 0),
       firstReceived,
       lastFinished,

@@ -31,73 +31,76 @@ function acknowledgements(into) {
 }
 
 /**
- * Durable intake against bare node:http: both servers up at once, driven alternately with the
- * same load, Hookflow's run queue drained before every baseline round so that its background
- * work never runs during the baseline's.
+ * Durable intake against bare node:http. Three servers are up at once and driven in turn with
+ * the same load, the order rotating every round:
+ * - `baseline`: bare node:http;
+ * - `hookflow`: Hookflow as `npm start` runs it, executing the (cheap) runs as they arrive;
+ * - `hookflow-web`: Hookflow with HOOKFLOW_ROLE=web, intake alone: its runs stay queued.
+ * Hookflow's run queue is drained after each of its rounds, so that its background work never
+ * overlaps another server's round.
  */
 export async function intake(settings, log) {
-  const dir = makeTempDir();
   const workflowId = 'bench-intake';
+  const workflows = { [`${workflowId}.yaml`]: intakeWorkflow(workflowId) };
+  const dir = makeTempDir();
+  const webDir = makeTempDir();
   const baseline = await startChild('baseline', SERVERS, { args: ['baseline'] });
-  const hookflow = await startHookflow('hookflow', dir, { workflows: { [`${workflowId}.yaml`]: intakeWorkflow(workflowId) } });
+  const hookflow = await startHookflow('hookflow', dir, { workflows });
+  const web = await startHookflow('hookflow-web', webDir, { workflows, env: { HOOKFLOW_ROLE: 'web' } });
   try {
     const acked = new Map();
+    const webAcked = new Map();
+    const path = `/hooks/bench/${workflowId}`;
     const targets = {
-      baseline: { url: `${baseline.url}/hooks/bench/${workflowId}`, pid: baseline.pid, onAnswer: acknowledgements(undefined) },
-      hookflow: { url: `${hookflow.url}/hooks/bench/${workflowId}`, pid: hookflow.pid, onAnswer: acknowledgements(acked) },
+      baseline: { url: `${baseline.url}${path}`, pid: baseline.pid, onAnswer: acknowledgements(undefined) },
+      hookflow: { url: `${hookflow.url}${path}`, pid: hookflow.pid, onAnswer: acknowledgements(acked) },
+      'hookflow-web': { url: `${web.url}${path}`, pid: web.pid, onAnswer: acknowledgements(webAcked) },
     };
-    const drainAfter = async () => {
-      const drain = await hookflow.api.drain(workflowId, settings.drainTimeoutMs);
-      // the verification below reports the runs left unfinished
-      if (!drain.drained) log(`intake: WARNING: Hookflow's runs did not finish within ${settings.drainTimeoutMs / 1000} s`);
-      return drain.seconds;
+    const names = Object.keys(targets);
+    const drain = async (server) => {
+      const drained = await server.api.drain(workflowId, settings.drainTimeoutMs);
+      // the verification reports the runs left unfinished
+      if (!drained.drained) log(`intake: WARNING: Hookflow's runs did not finish within ${settings.drainTimeoutMs / 1000} s`);
+      return drained.seconds;
     };
-    const round = (name) =>
+    const load = (name, seconds) =>
       hammer({
         ...POST,
         url: targets[name].url,
         connections: INTAKE_CONNECTIONS,
-        seconds: settings.roundSeconds,
+        seconds,
         serverPid: targets[name].pid,
         onAnswer: targets[name].onAnswer,
       });
     log(`intake: warm-up ${settings.warmupSeconds} s each`);
-    for (const name of ['baseline', 'hookflow']) {
-      await hammer({
-        ...POST,
-        url: targets[name].url,
-        connections: INTAKE_CONNECTIONS,
-        seconds: settings.warmupSeconds,
-        onAnswer: targets[name].onAnswer,
-      });
-    }
-    await drainAfter();
+    for (const name of names) await load(name, settings.warmupSeconds);
+    await drain(hookflow);
     const rounds = [];
     for (let index = 0; index < settings.rounds; index++) {
-      // alternate which goes first, so neither always follows the other
-      const order = index % 2 === 0 ? ['baseline', 'hookflow'] : ['hookflow', 'baseline'];
+      const order = [...names.slice(index % names.length), ...names.slice(0, index % names.length)];
       const entry = { round: index + 1 };
       for (const name of order) {
         log(`intake: round ${index + 1}/${settings.rounds}, ${name}, ${settings.roundSeconds} s`);
-        entry[name] = await round(name);
-        if (name === 'hookflow') entry.drainSeconds = await drainAfter();
+        entry[name] = await load(name, settings.roundSeconds);
+        if (name === 'hookflow') entry.drainSeconds = await drain(hookflow);
       }
       rounds.push(entry);
-      log(
-        ['baseline', 'hookflow']
-          .map((name) => `${name} ${describe(entry[name])}`)
-          .join(' | ')
-          .replace(/^/, '  '),
-      );
+      for (const name of names) log(`  ${name}: ${describe(entry[name])}`);
     }
     const memory = memoryMb(hookflow.pid);
     log(`intake: verifying ${acked.size} acknowledged deliveries through the API`);
     const verification = await hookflow.api.verify(workflowId, acked);
-    return { rounds, verification, memory };
+    // The web-role server executes nothing: its deliveries must be stored with their runs queued.
+    // (Executing its backlog afterwards would take minutes; the other phases verify execution.)
+    log(`intake: verifying the web-role server's ${webAcked.size} acknowledged deliveries through its API`);
+    const webVerification = await web.api.verify(workflowId, webAcked, 'queued');
+    return { rounds, verification, memory, web: { verification: webVerification, memory: memoryMb(web.pid) } };
   } finally {
     await stopChild(baseline);
     await hookflow.stop();
+    await web.stop();
     removeTempDir(dir);
+    removeTempDir(webDir);
   }
 }
 
@@ -221,9 +224,17 @@ export async function listLatency(settings, log) {
         { name: 'cursor (page at 50%)', path: `/api/runs?limit=50&cursor=${seed.middleCursor}` },
         { name: 'workflowId + cursor', path: `/api/runs?limit=50&workflowId=${workflowId}&cursor=${seed.middleCursor}` },
       ];
+      // the first request after the start is cold; then the server is warmed (JIT, SQLite's page cache) on that query
+      const cold = await timedGet(hookflow, queries[0].path);
+      await hammer({
+        url: `${hookflow.url}${queries[0].path}`,
+        headers: { authorization: `Bearer ${hookflow.token}` },
+        connections: LIST_CONNECTIONS,
+        seconds: settings.warmupSeconds,
+      });
       const results = [];
       for (const query of queries) {
-        const first = await timedGet(hookflow, query.path);
+        const first = query === queries[0] ? cold : await timedGet(hookflow, query.path);
         if (first.status !== 200 || !(first.items > 0))
           throw new Error(`GET ${query.path} answered ${first.status} with ${first.items} items`);
         const load = await hammer({
@@ -254,30 +265,42 @@ async function timedGet(hookflow, path) {
   return { status: response.status, items: body.items?.length, ms: performance.now() - started };
 }
 
-/** One intake round under `node --cpu-prof`, summarised. */
-export async function profileIntake(settings, log) {
+/**
+ * Hookflow under `node --cpu-prof`, summarised over one window:
+ * - `intake`: a round of intake load on the one-transform workflow (runs executing alongside);
+ * - `runner`: the end-to-end workflow's backlog being executed after a round of load, with no
+ *   intake going on (the window runs from the end of the load until the queue is empty).
+ */
+export async function profile(kind, settings, log) {
   const dir = makeTempDir();
-  const workflowId = 'bench-intake';
+  const workflowId = kind === 'intake' ? 'bench-intake' : 'bench-e2e';
   const profiles = join(dir, 'profiles');
-  const hookflow = await startHookflow('hookflow (profiled)', dir, {
-    workflows: { [`${workflowId}.yaml`]: intakeWorkflow(workflowId) },
+  const receiver = kind === 'runner' ? await startChild('receiver', SERVERS, { args: ['receiver'] }) : undefined;
+  const hookflow = await startHookflow(`hookflow (profiled ${kind})`, dir, {
+    workflows: { [`${workflowId}.yaml`]: kind === 'intake' ? intakeWorkflow(workflowId) : endToEndWorkflow(workflowId, receiver.url) },
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
   });
   try {
     const url = `${hookflow.url}/hooks/bench/${workflowId}`;
     await hammer({ ...POST, url, connections: INTAKE_CONNECTIONS, seconds: settings.warmupSeconds });
-    log(`profile: ${settings.roundSeconds} s of intake under --cpu-prof`);
-    const load = await hammer({ ...POST, url, connections: INTAKE_CONNECTIONS, seconds: settings.roundSeconds, serverPid: hookflow.pid });
     await hookflow.api.drain(workflowId, settings.drainTimeoutMs);
+    log(
+      `profile (${kind}): ${settings.roundSeconds} s of intake load under --cpu-prof${kind === 'runner' ? ', then the runs it queued' : ''}`,
+    );
+    const load = await hammer({ ...POST, url, connections: INTAKE_CONNECTIONS, seconds: settings.roundSeconds, serverPid: hookflow.pid });
+    const drained = await hookflow.api.drain(workflowId, settings.drainTimeoutMs);
+    const drainedAt = Date.now();
     const ended = await hookflow.stop();
     const [file] = readdirSync(profiles).filter((name) => name.endsWith('.cpuprofile'));
     if (!file || ended.at === undefined) throw new Error(`no profile was written (Hookflow ended with ${JSON.stringify(ended)})`);
-    // Only the samples of the measured round (the profile's clock is not the wall clock: it is
-    // placed by the process's exit time, and the edges are trimmed by half a second for slack).
-    const window = { fromEndMs: ended.at - (load.endedAt - 500), toEndMs: ended.at - (load.startedAt + 500) };
-    return { load, summary: summariseProfile(join(profiles, file), { window }) };
+    // The profile's clock is not the wall clock: samples are placed by the process's exit time,
+    // and the window's edges are trimmed by half a second for slack.
+    const [from, to] = kind === 'intake' ? [load.startedAt, load.endedAt] : [load.endedAt, drainedAt];
+    const window = { fromEndMs: ended.at - (to - 500), toEndMs: ended.at - (from + 500) };
+    return { kind, load, drainSeconds: drained.seconds, summary: summariseProfile(join(profiles, file), { window }) };
   } finally {
     await hookflow.stop();
+    if (receiver) await stopChild(receiver);
     removeTempDir(dir);
   }
 }

@@ -2,6 +2,7 @@
 // inclusive time) and by package or Hookflow library. Blocking native calls (e.g. an fsync
 // inside better-sqlite3) count as time in the JS frame that made the call.
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * @param {{ fromEndMs: number, toEndMs: number }} [options.window] only the samples taken between
@@ -53,9 +54,24 @@ export function summariseProfile(file, { top = 15, window } = {}) {
 }
 
 function frameName({ functionName, url, lineNumber }) {
-  const name = functionName || '(anonymous)';
-  if (!url) return name;
+  if (!url) return functionName || '(anonymous)';
+  // an anonymous function is named by the start of its line, e.g. "(anonymous: return this.exclusive(async () => {)"
+  const name = functionName || `(anonymous: ${sourceLine(url, lineNumber) ?? '?'})`;
   return `${name} ${shortUrl(url)}:${lineNumber + 1}`;
+}
+
+const sources = new Map();
+function sourceLine(url, lineNumber) {
+  if (!url.startsWith('file://')) return undefined;
+  if (!sources.has(url)) {
+    try {
+      sources.set(url, readFileSync(fileURLToPath(url), 'utf8').split('\n'));
+    } catch {
+      sources.set(url, []);
+    }
+  }
+  const line = sources.get(url)[lineNumber]?.trim().replace(/`/g, "'"); // backticks would end a markdown code span
+  return line && line.length > 60 ? `${line.slice(0, 57)}...` : line;
 }
 
 function shortUrl(url) {

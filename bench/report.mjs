@@ -25,7 +25,11 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor((sorted.length - 1) / 2)];
 };
+/** Text for a markdown table cell: a pipe would end the cell (escaped even inside code spans). */
+const cell = (text) => text.replace(/\|/g, '\\|');
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+const backlogTotal = (backlog) => Object.values(backlog).reduce((sum, value) => sum + value, 0);
 
 export function machine() {
   const cores = cpus();
@@ -50,8 +54,11 @@ export function summarise(results) {
     summary.baselineP99 = Math.max(...intake.rounds.map((round) => round.baseline.p99));
     summary.hookflowP50 = median(intake.rounds.map((round) => round.hookflow.p50));
     summary.hookflowP99 = Math.max(...intake.rounds.map((round) => round.hookflow.p99));
+    summary.webRps = mean(intake.rounds.map((round) => round['hookflow-web'].rps));
+    summary.webP50 = median(intake.rounds.map((round) => round['hookflow-web'].p50));
+    summary.webP99 = Math.max(...intake.rounds.map((round) => round['hookflow-web'].p99));
   }
-  const peaks = [intake?.memory?.peak, e2e?.memory?.peak, list?.memory?.peak, workflows?.memory?.peak].filter(
+  const peaks = [intake?.memory?.peak, intake?.web?.memory?.peak, e2e?.memory?.peak, list?.memory?.peak, workflows?.memory?.peak].filter(
     (value) => value !== undefined,
   );
   summary.peakRss = peaks.length > 0 ? Math.max(...peaks) : undefined;
@@ -63,15 +70,11 @@ export function summarise(results) {
 
 export function durabilityProblems(results) {
   const problems = [];
-  for (const [name, phase] of [
-    ['intake', results.intake],
-    ['end to end', results.e2e],
-  ]) {
-    if (!phase) continue;
+  for (const [name, phase] of verifiedPhases(results)) {
     const { verification } = phase;
     if (!verification.ok) {
       problems.push(
-        `${name}: of ${verification.acknowledged} acknowledged deliveries, ${JSON.stringify(verification.problems)}; unfinished or failed runs by status: ${JSON.stringify(verification.unsucceeded)}`,
+        `${name}: of ${verification.acknowledged} acknowledged deliveries, ${JSON.stringify(verification.problems)}; runs not ${verification.expected}, by status: ${JSON.stringify(verification.unexpected)}`,
       );
     }
   }
@@ -83,9 +86,17 @@ export function durabilityProblems(results) {
   return problems;
 }
 
+function verifiedPhases(results) {
+  return [
+    ['intake', results.intake],
+    ['intake, web role', results.intake?.web],
+    ['end to end', results.e2e],
+  ].filter(([, phase]) => phase);
+}
+
 export function markdown(results, { settings, mode, startedAt, host, command }) {
   const summary = summarise(results);
-  const { intake, e2e, workflows, list, profile } = results;
+  const { intake, e2e, workflows, list, profiles } = results;
   const lines = [];
   const push = (...more) => lines.push(...more);
   push(
@@ -106,6 +117,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     `| Hookflow | ${host.revision} |`,
     `| load average at start / end | ${host.load.map((value) => num(value, 2)).join(', ')} / ${host.loadAtEnd.map((value) => num(value, 2)).join(', ')} |`,
     `| SQLite files | in \`${host.tmp}\` |`,
+    `| bench duration | ${num(host.minutes, 1)} min |`,
     '',
     'Everything runs on this one machine over loopback: the load generator (autocannon, in the bench process), the server under test,',
     'and the end-to-end receiver share its cores. Other processes may be running too: the per-round tables show how many cores',
@@ -113,22 +125,22 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     '',
     '## Durability',
     '',
-    'Hookflow runs as `npm start` runs it, with its defaults: **SQLite in WAL mode with `synchronous=FULL`**. Each delivery and its',
-    'queued run are committed in one transaction, and the WAL is synced to disk, before the `202` is sent; every step outcome is',
-    'committed the same way. After each phase the bench checks, through `GET /api/deliveries` and `GET /api/runs` (paged with the',
-    'cursor, 500 per page), that every delivery acknowledged with a `202` exists, is `accepted` with the run id it was answered with,',
-    'and that the run `succeeded`.',
+    // Keep this in step with libs/store (database.ts, data-source.ts): the bench cannot observe it.
+    'Hookflow runs as `npm start` runs it, with its defaults: **SQLite in WAL mode, `synchronous=FULL` for every acknowledgement**.',
+    'Each delivery and its queued run are committed, and the WAL synced to disk, before the `202` is sent; deliveries that arrive',
+    'together share one transaction and one sync (group commit). Workers record step and run outcomes in *relaxed* commits',
+    '(`synchronous=NORMAL` for those transactions): they survive the process being killed, and the next full commit syncs them; a',
+    'power loss may lose the latest, and the step then runs again with the same `Idempotency-Key`.',
+    '',
+    'After each phase the bench checks, through `GET /api/deliveries` and `GET /api/runs` (paged with the cursor, 500 per page), that',
+    'every delivery acknowledged with a `202` exists, is `accepted` with the run id it was answered with, and that the run `succeeded`.',
     '',
   );
-  for (const [name, phase] of [
-    ['intake', intake],
-    ['end to end', e2e],
-  ]) {
-    if (!phase) continue;
+  for (const [name, phase] of verifiedPhases(results)) {
     const v = phase.verification;
     push(
-      `- ${name}: ${num(v.acknowledged)} acknowledged; ${v.ok ? 'all stored and succeeded' : `**MISMATCH** ${JSON.stringify(v.problems)}`}` +
-        ` (API: ${num(v.storedDeliveries)} deliveries ${JSON.stringify(v.outcomes)}, runs ${JSON.stringify(v.statuses)}, ${num(v.succeededListed)} listed by \`status=succeeded\`;` +
+      `- ${name}: ${num(v.acknowledged)} acknowledged; ${v.ok ? `all stored, runs ${v.expected}` : `**MISMATCH** ${JSON.stringify(v.problems)}`}` +
+        ` (API: ${num(v.storedDeliveries)} deliveries ${JSON.stringify(v.outcomes)}, runs ${JSON.stringify(v.statuses)}, ${num(v.listedWithExpected)} listed by \`status=${v.expected}\`;` +
         ` ${num(v.unacknowledgedAccepted)} accepted whose answer the client did not see — in flight when the load stopped)`,
     );
   }
@@ -144,6 +156,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       `| Hookflow durable intake, same load | ${num(summary.hookflowRps)} req/s, p50 ${ms(summary.hookflowP50)}, p99 ${ms(summary.hookflowP99)} | | |`,
       `| Hookflow / bare req/s | ${pct(summary.ratio)} | ≥ ${pct(TARGETS.ratio)} | ${met(summary.ratio >= TARGETS.ratio)} |`,
       `| acknowledgement p99 (worst round) | ${ms(summary.hookflowP99)} | < ${TARGETS.ackP99Ms} ms | ${met(summary.hookflowP99 < TARGETS.ackP99Ms)} |`,
+      `| for comparison: Hookflow intake alone (\`HOOKFLOW_ROLE=web\`, no runs executed) | ${num(summary.webRps)} req/s (${pct(summary.webRps / summary.baselineRps)} of bare), p50 ${ms(summary.webP50)}, p99 ${ms(summary.webP99)} | | |`,
     );
   }
   if (e2e) {
@@ -173,18 +186,23 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       '',
       '## Intake',
       '',
-      `Both servers run at once and are driven alternately with the same load: ${settings.rounds} rounds of ${settings.roundSeconds} s each after a ${settings.warmupSeconds} s warm-up,`,
-      'the order swapped every round, 50 connections, closed loop (each connection sends its next request when the previous answer',
-      `arrives), a ${PAYLOAD_BYTES}-byte JSON order event. The baseline is a bare \`node:http\` server that reads the body, \`JSON.parse\`s it and answers`,
-      '`202` with a small JSON; it stores nothing. Hookflow serves a workflow with a body schema and one transform; its runs execute',
-      "in the background during its rounds, and its queue is drained before every baseline round so that Hookflow's work never",
-      "overlaps the baseline's. Latencies are exact (not autocannon's whole-millisecond histogram).",
+      `Three servers run at once and are driven in turn with the same load: ${settings.rounds} rounds of ${settings.roundSeconds} s each after a ${settings.warmupSeconds} s warm-up,`,
+      'the order rotating every round, 50 connections, closed loop (each connection sends its next request when the previous answer',
+      `arrives), a ${PAYLOAD_BYTES}-byte JSON order event.`,
+      '',
+      '- `baseline`: a bare `node:http` server that reads the body, `JSON.parse`s it and answers `202` with a small JSON; it stores nothing.',
+      '- `hookflow`: Hookflow as `npm start` runs it, serving a workflow with a body schema and one transform. Its runs execute in',
+      "  the background during its rounds, and its queue is drained after each round so that its work never overlaps another server's round.",
+      '- `hookflow-web`: the same with `HOOKFLOW_ROLE=web`: intake alone, no runs executed. Its acknowledged deliveries are verified',
+      '  to be stored with their runs `queued`.',
+      '',
+      "Latencies are exact (not autocannon's whole-millisecond histogram).",
       '',
       '| round | server | req/s | p50 | p99 | max | non-2xx / errors | server cores | load generator cores | other processes cores |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     );
     for (const round of intake.rounds) {
-      for (const name of ['baseline', 'hookflow']) {
+      for (const name of ['baseline', 'hookflow', 'hookflow-web']) {
         const r = round[name];
         push(
           `| ${round.round} | ${name} | ${num(r.rps)} | ${ms(r.p50)} | ${ms(r.p99)} | ${ms(r.max)} | ${num(r.answered - r.ok)} / ${num(r.errors)} | ${num(r.serverCores, 2)} | ${num(r.driverCores, 2)} | ${num(r.otherCores, 2)} |`,
@@ -214,6 +232,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       `| runs not finished when the load stopped | ${JSON.stringify(e2e.backlog)} |`,
       `| runs finished while the load ran | ${num(e2e.runsPerSecondDuringLoad)} runs/s |`,
       `| time from the end of the load until the last run finished | ${num(e2e.drain.seconds, 1)} s |`,
+      `| runs finished after the load stopped (runner alone) | ${num(backlogTotal(e2e.backlog) / e2e.drain.seconds)} runs/s |`,
       `| first delivery → last run finished | ${num(e2e.spanSeconds, 1)} s |`,
       `| **runs/s end to end** | **${num(e2e.runsPerSecond)}** |`,
       `| Hookflow cores during the load | ${num(e2e.load.serverCores, 2)} (load generator ${num(e2e.load.driverCores, 2)}, others ${num(e2e.load.otherCores, 2)}) |`,
@@ -258,6 +277,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
   push('', '## Memory', '', '| phase | Hookflow peak RSS (VmHWM) | RSS at the end |', '| --- | --- | --- |');
   for (const [name, phase] of [
     ['intake', intake],
+    ['intake, web role', intake?.web],
     ['end to end', e2e],
     [`${num(workflows?.files)} workflows loaded`, workflows],
     [`listing ${num(list?.seed.rows)} runs`, list],
@@ -265,26 +285,30 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     if (phase) push(`| ${name} | ${mb(phase.memory?.peak)} | ${mb(phase.memory?.rss)} |`);
   }
 
-  if (profile) {
+  for (const profile of profiles ?? []) {
     const s = profile.summary;
+    const what =
+      profile.kind === 'intake'
+        ? `during ${settings.roundSeconds} s of the intake load (one-transform workflow, its runs executing alongside; ${num(profile.load.rps)} req/s under the profiler)`
+        : `while it executed the ${num(profile.load.answered)} end-to-end runs queued by ${settings.roundSeconds} s of load, with no intake going on (${num(profile.drainSeconds, 1)} s)`;
     push(
       '',
-      '## Where intake time goes',
+      profile.kind === 'intake' ? '## Where intake time goes' : '## Where the runner’s time goes',
       '',
-      `\`node --cpu-prof\` on Hookflow during ${settings.roundSeconds} s of the intake load (${num(profile.load.rps)} req/s under the profiler); ${num(s.seconds, 1)} s of samples from the`,
-      'measured window. A blocking native call (better-sqlite3 waiting for fsync) counts as time in the JS frame that made it.',
+      `\`node --cpu-prof\` on Hookflow ${what}; ${num(s.seconds, 1)} s of samples from that window. A blocking native call (better-sqlite3`,
+      'waiting for a sync to disk) counts as time in the JS frame that made it; `(idle)` is the event loop waiting.',
       '',
       '| by package or library (self time) | share |',
       '| --- | --- |',
-      ...s.areas.map((entry) => `| ${entry.name} | ${pct(entry.share)} |`),
+      ...s.areas.map((entry) => `| ${cell(entry.name)} | ${pct(entry.share)} |`),
       '',
       '| function (self time) | share |',
       '| --- | --- |',
-      ...s.self.map((entry) => `| \`${entry.name}\` | ${pct(entry.share)} |`),
+      ...s.self.map((entry) => `| \`${cell(entry.name)}\` | ${pct(entry.share)} |`),
       '',
       '| function (inclusive time) | share |',
       '| --- | --- |',
-      ...s.inclusive.map((entry) => `| \`${entry.name}\` | ${pct(entry.share)} |`),
+      ...s.inclusive.map((entry) => `| \`${cell(entry.name)}\` | ${pct(entry.share)} |`),
     );
   }
   if (results.notes?.length) push('', '## Notes', '', ...results.notes.map((note) => `- ${note}`));
@@ -295,8 +319,8 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     '',
     '```sh',
     'npm ci',
-    'npm run bench                 # builds, runs every phase (about 10 minutes), writes this file',
-    'npm run bench -- --profile    # the same, plus a CPU profile of Hookflow during intake',
+    'npm run bench                 # builds, runs every phase (a few minutes; see "bench duration" above), writes this file',
+    'npm run bench -- --profile    # the same, plus CPU profiles of Hookflow during intake and while its runner works',
     'npm run bench:smoke           # a few seconds per phase, tiny data sizes; prints the report, writes nothing',
     '```',
     '',

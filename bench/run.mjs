@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout } from 'node:timers';
 import { cleanup, makeTempDir, sweepStaleTempDirs } from './children.mjs';
 import { ROOT, snapshotBuild, sourceRevision } from './hookflow.mjs';
-import { endToEnd, intake, listLatency, profileIntake, workflowLoad } from './phases.mjs';
+import { endToEnd, intake, listLatency, profile, workflowLoad } from './phases.mjs';
 import { durabilityProblems, machine, markdown } from './report.mjs';
 
 const SETTINGS = {
@@ -82,8 +82,9 @@ async function main() {
   if (only.includes('e2e')) results.e2e = await endToEnd(settings, log);
   if (only.includes('workflows')) results.workflows = await workflowLoad(settings, log);
   if (only.includes('list')) results.list = await listLatency(settings, log);
-  if (options.profile) results.profile = await profileIntake(settings, log);
+  if (options.profile) results.profiles = [await profile('intake', settings, log), await profile('runner', settings, log)];
   host.loadAtEnd = loadavg();
+  host.minutes = (Date.now() - startedAt.getTime()) / 60_000;
   const command = `npm run ${mode === 'smoke' ? 'bench:smoke' : 'bench'}${options.profile ? ' -- --profile' : ''}`;
   const report = markdown(results, { settings, mode, startedAt, host, command });
   log(`\n${report}`);

@@ -27,7 +27,8 @@ export class CoreModule {
       },
       {
         provide: API_TOKENS,
-        useFactory: () => (config.servesWeb ? resolveApiTokens(config.apiTokens, config.dataDir, (line) => process.stdout.write(`${line}\n`)) : []),
+        useFactory: () =>
+          config.servesWeb ? resolveApiTokens(config.apiTokens, config.dataDir, (line) => process.stdout.write(`${line}\n`)) : [],
       },
     ];
     return { module: CoreModule, providers, exports: providers.map((provider) => provider.provide) };

@@ -51,7 +51,9 @@ function loadStep(stepYaml: string, env: Record<string, string> = {}): Step {
   return loadSteps(stepYaml, env).at(-1)!;
 }
 
-function contextFor(overrides: { body?: unknown; steps?: Record<string, unknown>; secrets?: Record<string, string>; attempt?: number } = {}): RunContext {
+function contextFor(
+  overrides: { body?: unknown; steps?: Record<string, unknown>; secrets?: Record<string, string>; attempt?: number } = {},
+): RunContext {
   return {
     trigger: {
       body: overrides.body ?? { name: 'octo', items: [{ id: 1 }, { id: 2 }] },
@@ -210,14 +212,17 @@ describe('executeStep: the request sent', () => {
   });
 
   it('sends a json: body as JSON with content-type application/json', async () => {
-    const request = await send(`
+    const request = await send(
+      `
   - id: notify
     type: http
     method: PUT
     url: https://receiver.test/items/{{trigger.body.name}}
     json: '{ "who": trigger.body.name, "ids": trigger.body.items.id, "prev": steps.message.text }'
     timeout: 5s
-`, contextFor({ steps: { message: { text: 'hi' } } }));
+`,
+      contextFor({ steps: { message: { text: 'hi' } } }),
+    );
     assert.deepEqual(request, {
       method: 'PUT',
       url: 'https://receiver.test/items/octo',

@@ -170,14 +170,20 @@ describe('FetchHttpClient', () => {
 
   const sizes: Array<[string, (response: ServerResponse) => void]> = [
     ['with a Content-Length', (response) => response.writeHead(200, { 'Content-Length': '2000' }).end('x'.repeat(2000))],
-    ['streamed in chunks', (response) => {
-      response.writeHead(200);
-      for (let i = 0; i < 20; i += 1) response.write('x'.repeat(100));
-      response.end();
-    }],
-    ['compressed small but large unpacked', (response) => {
-      response.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync('x'.repeat(100_000)));
-    }],
+    [
+      'streamed in chunks',
+      (response) => {
+        response.writeHead(200);
+        for (let i = 0; i < 20; i += 1) response.write('x'.repeat(100));
+        response.end();
+      },
+    ],
+    [
+      'compressed small but large unpacked',
+      (response) => {
+        response.writeHead(200, { 'Content-Encoding': 'gzip' }).end(gzipSync('x'.repeat(100_000)));
+      },
+    ],
   ];
   for (const [name, answer] of sizes) {
     it(`fails with RESPONSE_TOO_LARGE for a response over the limit ${name}`, async () => {

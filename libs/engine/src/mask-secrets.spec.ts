@@ -8,7 +8,12 @@ describe('maskSecrets', () => {
     ['a secret inside a string', 'Bearer s3cr3t-token!', ['s3cr3t-token'], `Bearer ${MASK}!`],
     ['every occurrence', 'abcd-abcd-abcd', ['abcd'], `${MASK}-${MASK}-${MASK}`],
     ['several secrets', 'u=user-1234 p=pass-5678', ['user-1234', 'pass-5678'], `u=${MASK} p=${MASK}`],
-    ['nested objects and arrays', { a: [{ b: 'x-tok1-y' }, 'tok1'], c: { d: 'tok1' } }, ['tok1'], { a: [{ b: `x-${MASK}-y` }, MASK], c: { d: MASK } }],
+    [
+      'nested objects and arrays',
+      { a: [{ b: 'x-tok1-y' }, 'tok1'], c: { d: 'tok1' } },
+      ['tok1'],
+      { a: [{ b: `x-${MASK}-y` }, MASK], c: { d: MASK } },
+    ],
     ['an object key', { 'key-tok1': 1 }, ['tok1'], { [`key-${MASK}`]: 1 }],
     ['the longer of two overlapping secrets whole', 'x-abcdefgh-x', ['abcd', 'abcdefgh'], `x-${MASK}-x`],
     ['the URL-encoded form', 'https://x.test/?k=p%40ss%20w%2Frd', ['p@ss w/rd'], `https://x.test/?k=${MASK}`],

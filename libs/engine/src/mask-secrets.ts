@@ -36,7 +36,12 @@ function mask(value: unknown, secrets: readonly string[], seen: WeakMap<object, 
   seen.set(value, copy);
   for (const [key, item] of Object.entries(value)) {
     // defineProperty, not assignment: a JSON body may carry an own "__proto__" key.
-    Object.defineProperty(copy, maskString(key, secrets), { value: mask(item, secrets, seen), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(copy, maskString(key, secrets), {
+      value: mask(item, secrets, seen),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return copy;
 }

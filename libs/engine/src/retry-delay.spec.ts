@@ -39,8 +39,15 @@ describe('retryDelayMs', () => {
   ];
   for (const [name, policy, failed] of spent) {
     it(`gives up once the attempts are spent (${name}, ${failed} failed)`, () => {
-      assert.equal(retryDelayMs(policy, failed, () => 0.5), undefined);
-      assert.equal(retryDelayMs(policy, failed, () => 0.5, 1000), undefined, 'Retry-After does not add attempts');
+      assert.equal(
+        retryDelayMs(policy, failed, () => 0.5),
+        undefined,
+      );
+      assert.equal(
+        retryDelayMs(policy, failed, () => 0.5, 1000),
+        undefined,
+        'Retry-After does not add attempts',
+      );
     });
   }
 
@@ -53,22 +60,35 @@ describe('retryDelayMs', () => {
   ];
   for (const [name, ms, expected] of retryAfter) {
     it(name, () => {
-      for (const random of [0, 0.5, 1]) assert.equal(retryDelayMs(exponential, 1, () => random, ms), expected);
+      for (const random of [0, 0.5, 1])
+        assert.equal(
+          retryDelayMs(exponential, 1, () => random, ms),
+          expected,
+        );
     });
   }
 
   it('ignores a Retry-After that is not a number', () => {
-    assert.equal(retryDelayMs(exponential, 1, () => 0, Number.NaN), 500);
+    assert.equal(
+      retryDelayMs(exponential, 1, () => 0, Number.NaN),
+      500,
+    );
   });
 
   it('keeps a zero delay at zero however many attempts failed', () => {
     const policy: RetryPolicy = { attempts: 5000, backoff: 'exponential', delayMs: 0, maxDelayMs: 600_000 };
-    assert.equal(retryDelayMs(policy, 1500, () => 1), 0);
+    assert.equal(
+      retryDelayMs(policy, 1500, () => 1),
+      0,
+    );
   });
 
   it('stays at maxDelay when the exponential delay overflows', () => {
     const policy: RetryPolicy = { attempts: 5000, backoff: 'exponential', delayMs: 1000, maxDelayMs: 600_000 };
-    assert.equal(retryDelayMs(policy, 1500, () => 1), 600_000);
+    assert.equal(
+      retryDelayMs(policy, 1500, () => 1),
+      600_000,
+    );
   });
 });
 

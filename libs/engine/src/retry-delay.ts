@@ -7,12 +7,7 @@ import type { RetryPolicy } from '#libs/workflow';
  * out but never collapse to 0. A receiver's Retry-After replaces the computed delay, up to
  * the policy's maxDelay, so one odd header cannot park a run for days.
  */
-export function retryDelayMs(
-  policy: RetryPolicy,
-  failedAttempts: number,
-  random: () => number,
-  retryAfterMs?: number,
-): number | undefined {
+export function retryDelayMs(policy: RetryPolicy, failedAttempts: number, random: () => number, retryAfterMs?: number): number | undefined {
   if (failedAttempts >= policy.attempts) return undefined;
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs)) {
     return Math.round(Math.min(policy.maxDelayMs, Math.max(0, retryAfterMs)));

@@ -7,8 +7,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 export type BodyKind = 'json' | 'xml' | 'form' | 'text' | 'empty';
 
 export type ParsedBody =
-  | { ok: true; body: unknown; kind: BodyKind }
-  | { ok: false; code: 'UNSUPPORTED_MEDIA_TYPE' | 'INVALID_BODY'; message: string };
+  { ok: true; body: unknown; kind: BodyKind } | { ok: false; code: 'UNSUPPORTED_MEDIA_TYPE' | 'INVALID_BODY'; message: string };
 
 const XML_OPTIONS = {
   ignoreAttributes: false,
@@ -30,8 +29,7 @@ export function parseBody(contentType: string | undefined, raw: Buffer): ParsedB
     return unsupported('request has a body but no content type');
   }
   const kind = kindOf(mediaType);
-  if (kind === undefined)
-    return unsupported(`content type "${mediaType}" is not supported; send JSON, XML, form or text`);
+  if (kind === undefined) return unsupported(`content type "${mediaType}" is not supported; send JSON, XML, form or text`);
   if (kind === 'text') return { ok: true, body: lenientUtf8.decode(raw), kind };
 
   let text: string;

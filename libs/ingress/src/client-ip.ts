@@ -27,11 +27,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return { cidrs };
 }
 
-export function clientIp(
-  remoteAddress: string,
-  forwardedFor: string | string[] | undefined,
-  trust: TrustProxy,
-): string {
+export function clientIp(remoteAddress: string, forwardedFor: string | string[] | undefined, trust: TrustProxy): string {
   const remote = parseIpAddress(remoteAddress.trim());
   // A socket always has a valid peer; if not, there is nothing better to say than what it reported.
   if (!remote) return remoteAddress;
@@ -51,11 +47,7 @@ export function clientIp(
  * current address is a proxy to look past. Stops at the first untrusted address, at the
  * left-most entry, or before an entry that is not an address (the last valid one wins).
  */
-function walk(
-  remote: IpAddress,
-  chain: string[],
-  isTrusted: (address: IpAddress, hopsSkipped: number) => boolean,
-): string {
+function walk(remote: IpAddress, chain: string[], isTrusted: (address: IpAddress, hopsSkipped: number) => boolean): string {
   let current = remote;
   for (let index = chain.length - 1, skipped = 0; index >= 0 && isTrusted(current, skipped); index--, skipped++) {
     const next = parseForwardedEntry(chain[index]!);

@@ -61,8 +61,7 @@ describe('maskHeaders', () => {
   it('masks every value of a repeated secret header', () =>
     assert.deepEqual(maskHeaders({ 'set-cookie': ['a=1', 'b=2'] }), { 'set-cookie': '***' }));
 
-  it('joins two spellings of the same name', () =>
-    assert.deepEqual(maskHeaders({ 'X-A': '1', 'x-a': '2' }), { 'x-a': '1, 2' }));
+  it('joins two spellings of the same name', () => assert.deepEqual(maskHeaders({ 'X-A': '1', 'x-a': '2' }), { 'x-a': '1, 2' }));
 
   it('masks a secret sent under two spellings', () =>
     assert.deepEqual(maskHeaders({ Authorization: 'Bearer a', authorization: 'Bearer b' }), { authorization: '***' }));

@@ -96,7 +96,12 @@ export class HooksService implements OnModuleDestroy {
     try {
       return await this.check(intake, match.pathToken);
     } catch (failure) {
-      this.logger.error({ msg: 'delivery could not be stored', workflowId: intake.workflow.id, deliveryId: intake.id, error: (failure as Error).message });
+      this.logger.error({
+        msg: 'delivery could not be stored',
+        workflowId: intake.workflow.id,
+        deliveryId: intake.id,
+        error: (failure as Error).message,
+      });
       this.metrics.delivery(intake.workflow.id, 'unavailable');
       return error('STORAGE_UNAVAILABLE', 'the delivery could not be stored; retry later', { 'retry-after': '5' });
     }
@@ -146,7 +151,11 @@ export class HooksService implements OnModuleDestroy {
     if (trigger.schema) {
       const violations = trigger.schema.validate(body);
       if (violations.length > 0) {
-        const answer = await this.reject(intake, 'SCHEMA_VIOLATION', `the body does not match the schema (${violations.length} violations)`);
+        const answer = await this.reject(
+          intake,
+          'SCHEMA_VIOLATION',
+          `the body does not match the schema (${violations.length} violations)`,
+        );
         return { ...answer, body: { error: { ...(answer.body.error as object), violations } } };
       }
     }
@@ -188,12 +197,26 @@ export class HooksService implements OnModuleDestroy {
         workflowVersion: intake.workflow.version,
         deliveryId: intake.id,
         triggerType: 'webhook',
-        trigger: { body, headers: intake.headers, query: hook.query, method: hook.method, path: hook.path, ip: intake.ip, receivedAt, deliveryId: intake.id },
+        trigger: {
+          body,
+          headers: intake.headers,
+          query: hook.query,
+          method: hook.method,
+          path: hook.path,
+          ip: intake.ip,
+          receivedAt,
+          deliveryId: intake.id,
+        },
         createdAt: intake.receivedAt,
       },
       this.record(intake, 200, 'duplicate', null, null, null),
     );
-    this.observe(intake, result.duplicate ? 'duplicate' : 'accepted', result.duplicate ? 200 : 202, result.duplicate ? result.runId : runId);
+    this.observe(
+      intake,
+      result.duplicate ? 'duplicate' : 'accepted',
+      result.duplicate ? 200 : 202,
+      result.duplicate ? result.runId : runId,
+    );
     if (result.duplicate) {
       return { status: 200, body: { deliveryId: intake.id, runId: result.runId, duplicate: true } };
     }
@@ -210,7 +233,15 @@ export class HooksService implements OnModuleDestroy {
   /** Counts a recorded delivery and logs its outcome; rejections at info, the rest at debug (the API lists them all). */
   private observe(intake: Intake, outcome: DeliveryMetricOutcome, status: number, runId: string | null, reason?: string): void {
     this.metrics.delivery(intake.workflow.id, outcome);
-    const line = { msg: `delivery ${outcome}`, deliveryId: intake.id, workflowId: intake.workflow.id, runId, outcome, status, ...(reason ? { reason } : {}) };
+    const line = {
+      msg: `delivery ${outcome}`,
+      deliveryId: intake.id,
+      workflowId: intake.workflow.id,
+      runId,
+      outcome,
+      status,
+      ...(reason ? { reason } : {}),
+    };
     if (outcome === 'rejected') this.logger.log(line);
     else this.logger.debug(line);
   }

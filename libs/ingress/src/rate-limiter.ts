@@ -15,8 +15,7 @@ export interface HookRateLimit {
 
 export type RateLimitDecision = { ok: true } | { ok: false; retryAfterSeconds: number };
 
-const memoryLimiter: RateLimiterFactory = (points, duration, keyPrefix) =>
-  new RateLimiterMemory({ points, duration, keyPrefix });
+const memoryLimiter: RateLimiterFactory = (points, duration, keyPrefix) => new RateLimiterMemory({ points, duration, keyPrefix });
 
 /** Created by a store migration, with the columns the library expects. */
 export const RATE_LIMIT_TABLE = 'hookflow_rate_limits';
@@ -24,7 +23,15 @@ export const RATE_LIMIT_TABLE = 'hookflow_rate_limits';
 /** Counters in one PostgreSQL table, so every web process on the database spends the same budget. */
 export function postgresLimiterFactory(pool: Pool): RateLimiterFactory {
   return (points, duration, keyPrefix) =>
-    new RateLimiterPostgres({ storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, tableCreated: true, points, duration, keyPrefix });
+    new RateLimiterPostgres({
+      storeClient: pool,
+      storeType: 'pool',
+      tableName: RATE_LIMIT_TABLE,
+      tableCreated: true,
+      points,
+      duration,
+      keyPrefix,
+    });
 }
 
 /** Shared counters on PostgreSQL, in-process ones on SQLite (where there is one process). */

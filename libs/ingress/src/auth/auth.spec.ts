@@ -46,8 +46,7 @@ describe('signDelivery', () => {
   for (const [name, spec] of SPECS) {
     const signed = signDelivery(spec, { rawBody: BODY, now: NOW });
 
-    it(`${name}: produces a delivery that verifyAuth accepts`, () =>
-      assert.deepEqual(verifyAuth([spec], delivered(signed)), { ok: true }));
+    it(`${name}: produces a delivery that verifyAuth accepts`, () => assert.deepEqual(verifyAuth([spec], delivered(signed)), { ok: true }));
 
     it(`${name}: signs with the first secret`, () => {
       assert.equal(codeOf(verifyAuth([withSecrets(spec, [spec.secrets[0] ?? ''])], delivered(signed))), 'OK');
@@ -56,18 +55,12 @@ describe('signDelivery', () => {
 
     if (spec.type === 'hmac') {
       it(`${name}: the signature covers the body`, () =>
-        assert.equal(
-          codeOf(verifyAuth([spec], delivered(signed, NOW, Buffer.from('{"hello":"world"}')))),
-          'INVALID_SIGNATURE',
-        ));
+        assert.equal(codeOf(verifyAuth([spec], delivered(signed, NOW, Buffer.from('{"hello":"world"}')))), 'INVALID_SIGNATURE'));
     }
 
     const timestamped = spec.type === 'hmac' && TIMESTAMPED.has(spec.preset);
     it(`${name}: ${timestamped ? 'goes stale' : 'does not expire'} 1 ms beyond the tolerance`, () =>
-      assert.equal(
-        codeOf(verifyAuth([spec], delivered(signed, NOW + TOLERANCE + 1))),
-        timestamped ? 'STALE_TIMESTAMP' : 'OK',
-      ));
+      assert.equal(codeOf(verifyAuth([spec], delivered(signed, NOW + TOLERANCE + 1))), timestamped ? 'STALE_TIMESTAMP' : 'OK'));
   }
 
   it('puts the token in the path, url-encoded', () =>
@@ -77,10 +70,7 @@ describe('signDelivery', () => {
     }));
 
   it('uses the webhook id it is given for standard-webhooks', () =>
-    assert.equal(
-      signDelivery(hmac('standard-webhooks'), { rawBody: BODY, now: NOW, webhookId: 'msg_1' }).headers['webhook-id'],
-      'msg_1',
-    ));
+    assert.equal(signDelivery(hmac('standard-webhooks'), { rawBody: BODY, now: NOW, webhookId: 'msg_1' }).headers['webhook-id'], 'msg_1'));
 
   it('refuses to sign without a secret', () =>
     assert.throws(() => signDelivery({ type: 'bearer', secrets: [] }, { rawBody: BODY, now: NOW }), /no secret/));
@@ -91,8 +81,7 @@ describe('verifyAuth', () => {
   const bearer: AuthSpec = { type: 'bearer', secrets: ['first-bearer'] };
   const signedBearer = delivered(signDelivery(bearer, { rawBody: BODY, now: NOW }));
 
-  it('passes when any one of several specs passes', () =>
-    assert.equal(codeOf(verifyAuth([github, bearer], signedBearer)), 'OK'));
+  it('passes when any one of several specs passes', () => assert.equal(codeOf(verifyAuth([github, bearer], signedBearer)), 'OK'));
 
   it("reports the first spec's failure when all fail", () => {
     const unsigned: AuthRequest = { rawBody: BODY, headers: {}, now: NOW };
@@ -141,10 +130,7 @@ describe('verifyAuth', () => {
         const result = verifyAuth([spec], request);
         assert.equal(result.ok, false, label);
         if (result.ok) continue;
-        assert.ok(
-          ['MISSING_SIGNATURE', 'INVALID_SIGNATURE', 'STALE_TIMESTAMP', 'UNAUTHORIZED'].includes(result.code),
-          label,
-        );
+        assert.ok(['MISSING_SIGNATURE', 'INVALID_SIGNATURE', 'STALE_TIMESTAMP', 'UNAUTHORIZED'].includes(result.code), label);
         for (const secret of revealing) assert.ok(!result.message.includes(secret), `${label}: ${result.message}`);
       }
     });
@@ -155,8 +141,7 @@ describe('verifyAuth', () => {
       const signed = signDelivery(withSecrets(spec, ['whsec_d3JvbmcgY3JlZGVudGlhbA==']), { rawBody: BODY, now: NOW });
       const result = verifyAuth([spec], delivered(signed));
       assert.equal(result.ok, false);
-      for (const secret of spec.secrets)
-        assert.ok(result.ok || !result.message.includes(secret), result.ok ? '' : result.message);
+      for (const secret of spec.secrets) assert.ok(result.ok || !result.message.includes(secret), result.ok ? '' : result.message);
     }
   });
 });

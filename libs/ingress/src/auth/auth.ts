@@ -50,8 +50,7 @@ export function verifyAuth(specs: readonly AuthSpec[], request: AuthRequest): Au
 /** A delivery that `verifyAuth([spec], …)` accepts, signed with the spec's first secret. */
 export function signDelivery(spec: AuthSpec, request: SignRequest): SignedDelivery {
   const secret = spec.secrets[0];
-  if (secret === undefined || secret === '')
-    throw new Error(`cannot sign a delivery: the ${spec.type} auth has no secret`);
+  if (secret === undefined || secret === '') throw new Error(`cannot sign a delivery: the ${spec.type} auth has no secret`);
   if (spec.type !== 'hmac') return signToken(spec, secret);
   return { headers: HMAC_SCHEMES[spec.preset].sign(spec, secret, request) };
 }

@@ -18,8 +18,7 @@ export function verifyGenericHmac(spec: HmacAuthSpec, request: AuthRequest): Aut
   const { header: name, algorithm, encoding, prefix } = settings(spec);
   const header = readHeader(request.headers, name);
   if (!header.ok) return header;
-  if (!header.value.startsWith(prefix))
-    return authFailure('INVALID_SIGNATURE', `${name} header must start with "${prefix}"`);
+  if (!header.value.startsWith(prefix)) return authFailure('INVALID_SIGNATURE', `${name} header must start with "${prefix}"`);
   const provided = decodeDigest(header.value.slice(prefix.length), encoding);
   if (provided === undefined) return authFailure('INVALID_SIGNATURE', `${name} header is not a ${encoding} digest`);
   const matched = matchesAnySecret(spec.secrets, [provided], (secret) => hmac(algorithm, secret, request.rawBody));

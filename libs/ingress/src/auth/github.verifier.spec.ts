@@ -23,10 +23,7 @@ const hex = (secret: string, body: string) => createHmac('sha256', secret).updat
 describe('verifyGithub', () => {
   it("accepts GitHub's documented example signature", () =>
     assert.deepEqual(
-      verifyGithub(
-        spec("It's a Secret to Everybody"),
-        request('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17'),
-      ),
+      verifyGithub(spec("It's a Secret to Everybody"), request('sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17')),
       { ok: true },
     ));
 
@@ -42,10 +39,7 @@ describe('verifyGithub', () => {
   });
 
   it('rejects a signature made with a secret that is not configured', () =>
-    assert.equal(
-      codeOf(verifyGithub(spec('old', 'new'), request(`sha256=${hex('other', 'x')}`, 'x'))),
-      'INVALID_SIGNATURE',
-    ));
+    assert.equal(codeOf(verifyGithub(spec('old', 'new'), request(`sha256=${hex('other', 'x')}`, 'x'))), 'INVALID_SIGNATURE'));
 
   it('rejects a body changed after signing', () => {
     const result = verifyGithub(spec('s'), request(`sha256=${hex('s', '{"a":1}')}`, '{"a":2}'));

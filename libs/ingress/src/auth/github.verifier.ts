@@ -11,8 +11,7 @@ const PREFIX = 'sha256=';
 export function verifyGithub(spec: HmacAuthSpec, request: AuthRequest): AuthResult {
   const header = readHeader(request.headers, HEADER);
   if (!header.ok) return header;
-  if (!header.value.startsWith(PREFIX))
-    return authFailure('INVALID_SIGNATURE', `${HEADER} header must start with "${PREFIX}"`);
+  if (!header.value.startsWith(PREFIX)) return authFailure('INVALID_SIGNATURE', `${HEADER} header must start with "${PREFIX}"`);
   const provided = decodeDigest(header.value.slice(PREFIX.length), 'hex');
   if (provided === undefined) return authFailure('INVALID_SIGNATURE', `${HEADER} header is not a hex digest`);
   const matched = matchesAnySecret(spec.secrets, [provided], (secret) => hmac('sha256', secret, request.rawBody));

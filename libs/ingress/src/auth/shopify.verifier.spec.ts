@@ -31,10 +31,7 @@ describe('verifyShopify', () => {
   });
 
   it('rejects a body changed after signing', () =>
-    assert.equal(
-      codeOf(verifyShopify(spec(SECRET), request(digest(SECRET).toString('base64'), `${BODY} `))),
-      'INVALID_SIGNATURE',
-    ));
+    assert.equal(codeOf(verifyShopify(spec(SECRET), request(digest(SECRET).toString('base64'), `${BODY} `))), 'INVALID_SIGNATURE'));
 
   const good = digest(SECRET).toString('base64');
   const malformed: Array<[string, AuthRequest['headers'][string], string]> = [

@@ -46,10 +46,7 @@ describe('verifySlack', () => {
   it('rejects a timestamp or body changed after signing', () => {
     const shifted = { ...docHeaders, 'x-slack-request-timestamp': String(DOC_TIMESTAMP + 1) };
     assert.equal(codeOf(verifySlack(spec(DOC_SECRET), request(shifted))), 'INVALID_SIGNATURE');
-    assert.equal(
-      codeOf(verifySlack(spec(DOC_SECRET), request(docHeaders, NOW, `${DOC_BODY}&x=1`))),
-      'INVALID_SIGNATURE',
-    );
+    assert.equal(codeOf(verifySlack(spec(DOC_SECRET), request(docHeaders, NOW, `${DOC_BODY}&x=1`))), 'INVALID_SIGNATURE');
   });
 
   const tolerance: Array<[string, number, string]> = [
@@ -70,23 +67,14 @@ describe('verifySlack', () => {
     ['an empty timestamp', { ...docHeaders, 'x-slack-request-timestamp': '' }, 'MISSING_SIGNATURE'],
     ['a non-numeric timestamp', { ...docHeaders, 'x-slack-request-timestamp': 'yesterday' }, 'INVALID_SIGNATURE'],
     ['the timestamp sent twice', { ...docHeaders, 'x-slack-request-timestamp': ['1', '2'] }, 'INVALID_SIGNATURE'],
-    [
-      'the signature sent twice',
-      { ...docHeaders, 'x-slack-signature': [DOC_SIGNATURE, DOC_SIGNATURE] },
-      'INVALID_SIGNATURE',
-    ],
-    [
-      'an unknown version',
-      { ...docHeaders, 'x-slack-signature': DOC_SIGNATURE.replace('v0=', 'v1=') },
-      'INVALID_SIGNATURE',
-    ],
+    ['the signature sent twice', { ...docHeaders, 'x-slack-signature': [DOC_SIGNATURE, DOC_SIGNATURE] }, 'INVALID_SIGNATURE'],
+    ['an unknown version', { ...docHeaders, 'x-slack-signature': DOC_SIGNATURE.replace('v0=', 'v1=') }, 'INVALID_SIGNATURE'],
     ['no version', { ...docHeaders, 'x-slack-signature': DOC_SIGNATURE.slice(3) }, 'INVALID_SIGNATURE'],
     ['a truncated signature', { ...docHeaders, 'x-slack-signature': DOC_SIGNATURE.slice(0, -2) }, 'INVALID_SIGNATURE'],
     ['a non-hex signature', { ...docHeaders, 'x-slack-signature': `v0=${'x'.repeat(64)}` }, 'INVALID_SIGNATURE'],
     ['a 100 KB signature', { ...docHeaders, 'x-slack-signature': `v0=${'a'.repeat(100_000)}` }, 'INVALID_SIGNATURE'],
   ];
   for (const [name, headers, code] of malformed) {
-    it(`answers ${code} for ${name}`, () =>
-      assert.equal(codeOf(verifySlack(spec(DOC_SECRET), request(headers))), code));
+    it(`answers ${code} for ${name}`, () => assert.equal(codeOf(verifySlack(spec(DOC_SECRET), request(headers))), code));
   }
 });

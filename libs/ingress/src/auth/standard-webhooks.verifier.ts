@@ -28,8 +28,7 @@ export function verifyStandardWebhooks(spec: HmacAuthSpec, request: AuthRequest)
     const digest = decodeDigest(entry.slice(comma + 1), 'base64');
     if (digest !== undefined) provided.push(digest);
   }
-  if (provided.length === 0)
-    return authFailure('INVALID_SIGNATURE', `${SIGNATURE_HEADER} header has no v1,<base64> signature`);
+  if (provided.length === 0) return authFailure('INVALID_SIGNATURE', `${SIGNATURE_HEADER} header has no v1,<base64> signature`);
   const matched = matchesAnySecret(spec.secrets, provided, (secret) => {
     const key = signingKey(secret);
     return key.length === 0 ? undefined : hmac('sha256', key, `${id.value}.${timestamp.value}.`, request.rawBody);
@@ -38,14 +37,9 @@ export function verifyStandardWebhooks(spec: HmacAuthSpec, request: AuthRequest)
   return checkTolerance(seconds, request.now, spec.toleranceMs, TIMESTAMP_HEADER);
 }
 
-export function signStandardWebhooks(
-  _spec: HmacAuthSpec,
-  secret: string,
-  request: SignRequest,
-): Record<string, string> {
+export function signStandardWebhooks(_spec: HmacAuthSpec, secret: string, request: SignRequest): Record<string, string> {
   const key = signingKey(secret);
-  if (key.length === 0)
-    throw new Error('standard-webhooks secret must be base64 key material, optionally after "whsec_"');
+  if (key.length === 0) throw new Error('standard-webhooks secret must be base64 key material, optionally after "whsec_"');
   const timestamp = String(Math.floor(request.now / 1000));
   const id = request.webhookId ?? defaultWebhookId(request);
   const signature = hmac('sha256', key, `${id}.${timestamp}.`, request.rawBody).toString('base64');

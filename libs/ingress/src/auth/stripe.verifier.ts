@@ -31,9 +31,7 @@ export function verifyStripe(spec: HmacAuthSpec, request: AuthRequest): AuthResu
   if (seconds === undefined) return authFailure('INVALID_SIGNATURE', `${HEADER} t= is not a unix timestamp`);
   if (provided.length === 0) return authFailure('INVALID_SIGNATURE', `${HEADER} header has no v1= hex signature`);
   const signedTimestamp = timestamp;
-  const matched = matchesAnySecret(spec.secrets, provided, (secret) =>
-    hmac('sha256', secret, `${signedTimestamp}.`, request.rawBody),
-  );
+  const matched = matchesAnySecret(spec.secrets, provided, (secret) => hmac('sha256', secret, `${signedTimestamp}.`, request.rawBody));
   if (!matched) return authFailure('INVALID_SIGNATURE', `${HEADER} does not match any configured secret`);
   return checkTolerance(seconds, request.now, spec.toleranceMs, `${HEADER} timestamp`);
 }

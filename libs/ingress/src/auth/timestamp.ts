@@ -13,8 +13,5 @@ export function checkTolerance(seconds: number, now: number, toleranceMs: number
   const skewMs = now - seconds * 1000;
   if (Math.abs(skewMs) <= toleranceMs) return AUTH_OK;
   const direction = skewMs > 0 ? 'old' : 'in the future';
-  return authFailure(
-    'STALE_TIMESTAMP',
-    `${what} is ${Math.abs(skewMs) / 1000}s ${direction}, beyond the ${toleranceMs / 1000}s tolerance`,
-  );
+  return authFailure('STALE_TIMESTAMP', `${what} is ${Math.abs(skewMs) / 1000}s ${direction}, beyond the ${toleranceMs / 1000}s tolerance`);
 }

@@ -21,10 +21,7 @@ export function verifyToken(spec: TokenAuthSpec, request: AuthRequest): AuthResu
   return matched ? AUTH_OK : authFailure('UNAUTHORIZED', `${presented.source} does not match any configured secret`);
 }
 
-export function signToken(
-  spec: TokenAuthSpec,
-  secret: string,
-): { headers: Record<string, string>; pathSuffix?: string } {
+export function signToken(spec: TokenAuthSpec, secret: string): { headers: Record<string, string>; pathSuffix?: string } {
   switch (spec.type) {
     case 'token':
       return { headers: {}, pathSuffix: `/${encodeURIComponent(secret)}` };
@@ -50,8 +47,7 @@ function presentedCredential(spec: TokenAuthSpec, request: AuthRequest): Present
       const header = readCredentialHeader(request, AUTHORIZATION);
       if (!header.ok) return header;
       const match = BEARER.exec(header.value);
-      if (match?.[1] === undefined)
-        return authFailure('UNAUTHORIZED', 'authorization header is not a Bearer credential');
+      if (match?.[1] === undefined) return authFailure('UNAUTHORIZED', 'authorization header is not a Bearer credential');
       return { ok: true, value: Buffer.from(match[1], 'utf8'), source: 'the bearer token' };
     }
     case 'basic': {
