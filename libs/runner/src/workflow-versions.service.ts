@@ -19,12 +19,4 @@ export class WorkflowVersions {
     const stored = await this.versions.find(workflowId, version);
     return stored && this.registry.compileStored(workflowId, stored.file, stored.source);
   }
-
-  /** Stores the versions now being served, before any run can be created with them. */
-  async remember(workflows: readonly Workflow[]): Promise<void> {
-    await this.versions.save(
-      workflows.map((workflow) => ({ workflowId: workflow.id, version: workflow.version, file: workflow.file, source: workflow.source })),
-      Date.now(),
-    );
-  }
 }
