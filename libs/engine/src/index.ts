@@ -4,3 +4,4 @@ export { retryDelayMs, parseRetryAfter, isRetryableStatus } from './retry-delay.
 export { maskSecrets, MASK } from './mask-secrets.js';
 export { isTruthy } from './truthy.js';
 export { FetchHttpClient } from './fetch.http-client.js';
+export { NodeHttpClient } from './node.http-client.js';

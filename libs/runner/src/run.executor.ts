@@ -5,7 +5,7 @@
  */
 import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
-import { executeStep, FetchHttpClient, maskSecrets, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
+import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import { Metrics } from '#libs/metrics';
 import { LeaseLostError, RunRepository, type ErrorInfo, type Execution } from '#libs/store';
 import type { Step, Workflow } from '#libs/workflow';
@@ -14,7 +14,7 @@ import { WorkflowVersions } from './workflow-versions.service.js';
 @Injectable()
 export class RunExecutor {
   private readonly logger = new Logger(RunExecutor.name);
-  private readonly ports: StepPorts = { http: new FetchHttpClient(), now: () => Date.now() };
+  private readonly ports: StepPorts = { http: new NodeHttpClient(), now: () => Date.now() };
 
   constructor(
     private readonly runs: RunRepository,
