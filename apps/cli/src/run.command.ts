@@ -6,11 +6,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
-import { executeStep, FetchHttpClient, isTruthy, maskSecrets, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
+import { executeStep, isTruthy, maskSecrets, NodeHttpClient, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import type { Environment, Step, Workflow } from '#libs/workflow';
 import { processIo, type CommandIo } from './cli.errors.js';
 import { collectHeader, parseJsonPayload, readPayloadFile } from './payload-file.js';
-import { resolveWorkflow } from './workflow.resolver.js';
+import { resolveOrReport } from './workflow.resolver.js';
 
 export interface RunOptions {
   payload: string;
@@ -25,12 +25,8 @@ interface Masked {
 }
 
 export async function runWorkflow(target: string, options: RunOptions, env: Environment, io: CommandIo, ports: StepPorts): Promise<number> {
-  const resolved = await resolveWorkflow(target, options.dir, env);
-  if (!resolved.ok) {
-    for (const line of resolved.errors) io.out(line);
-    io.err(`workflow "${target}" is invalid`);
-    return 1;
-  }
+  const resolved = await resolveOrReport(target, options.dir, env, io);
+  if (!resolved) return 1;
   const { workflow } = resolved;
   const body = parseJsonPayload(options.payload, await readPayloadFile(options.payload));
   const secrets = Object.values(workflow.secrets);
@@ -138,7 +134,7 @@ export function runCommand(env: Environment): Command {
     .option('--dir <dir>', 'folder of workflows', env.HOOKFLOW_WORKFLOWS_DIR || 'workflows')
     .option('--header <header>', "a delivery header 'Name: value' (repeatable)", collectHeader)
     .action(async (target: string, options: RunOptions) => {
-      const ports: StepPorts = { http: new FetchHttpClient(), now: () => Date.now() };
+      const ports: StepPorts = { http: new NodeHttpClient(), now: () => Date.now() };
       process.exitCode = await runWorkflow(target, options, env, processIo, ports);
     });
 }

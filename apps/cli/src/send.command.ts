@@ -8,7 +8,7 @@ import { maskSecrets } from '#libs/engine';
 import type { Environment, Workflow } from '#libs/workflow';
 import { CliError, processIo, type CommandIo } from './cli.errors.js';
 import { collectHeader, contentTypeFor, readPayloadFile } from './payload-file.js';
-import { resolveWorkflow } from './workflow.resolver.js';
+import { resolveOrReport } from './workflow.resolver.js';
 
 export interface SendOptions {
   payload: string;
@@ -20,12 +20,8 @@ export interface SendOptions {
 const SEND_TIMEOUT_MS = 30_000;
 
 export async function sendDelivery(target: string, options: SendOptions, env: Environment, io: CommandIo): Promise<number> {
-  const resolved = await resolveWorkflow(target, options.dir, env);
-  if (!resolved.ok) {
-    for (const line of resolved.errors) io.out(line);
-    io.err(`workflow "${target}" is invalid`);
-    return 1;
-  }
+  const resolved = await resolveOrReport(target, options.dir, env, io);
+  if (!resolved) return 1;
   const { workflow } = resolved;
   const webhook = workflow.webhook;
   if (!webhook) throw new CliError('NO_WEBHOOK', `workflow "${workflow.id}" has no webhook trigger to send to`);

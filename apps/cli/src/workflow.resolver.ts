@@ -14,7 +14,7 @@ import {
   type WorkflowError,
   type WorkflowStatus,
 } from '#libs/workflow';
-import { CliError } from './cli.errors.js';
+import { CliError, type CommandIo } from './cli.errors.js';
 
 export type ResolvedWorkflow =
   | { ok: true; workflow: Workflow; /** The file as the user would open it. */ file: string }
@@ -22,6 +22,20 @@ export type ResolvedWorkflow =
 
 export async function resolveWorkflow(target: string, dir: string, env: Environment): Promise<ResolvedWorkflow> {
   return isYamlPath(target) ? resolveFile(target, env) : resolveInFolder(target, dir, env);
+}
+
+/** Resolves the workflow, or prints why it is invalid (`file:line:col: message` lines) and answers undefined. */
+export async function resolveOrReport(
+  target: string,
+  dir: string,
+  env: Environment,
+  io: CommandIo,
+): Promise<{ workflow: Workflow; file: string } | undefined> {
+  const resolved = await resolveWorkflow(target, dir, env);
+  if (resolved.ok) return resolved;
+  for (const line of resolved.errors) io.out(line);
+  io.err(`workflow "${target}" is invalid`);
+  return undefined;
 }
 
 /** Loads every workflow of a folder; a folder that can't be listed is the user's mistake. */

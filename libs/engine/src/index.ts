@@ -3,5 +3,4 @@ export { executeStep } from './execute-step.js';
 export { retryDelayMs, parseRetryAfter, isRetryableStatus } from './retry-delay.js';
 export { maskSecrets, MASK } from './mask-secrets.js';
 export { isTruthy } from './truthy.js';
-export { FetchHttpClient } from './fetch.http-client.js';
 export { NodeHttpClient } from './node.http-client.js';

@@ -1,15 +1,15 @@
 /**
- * The HTTP port over node:http with keep-alive agents: what the runner uses. It behaves as
- * FetchHttpClient does (bounded time and size, redirects returned, transport failures as
- * HttpTransportError) without fetch's WebStreams machinery, which profiling showed to be a
- * quarter of a busy runner's time.
+ * The HTTP port over node:http with keep-alive agents: bounded time, bounded response size
+ * (after decompression), redirects returned rather than followed, and transport failures
+ * turned into HttpTransportError so the engine can tell them from HTTP answers. Not fetch:
+ * its WebStreams machinery was a quarter of a busy runner's time.
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HttpTransportError, type HttpClient, type HttpRequest, type HttpResponse } from './engine.types.js';
-import { MAX_RESPONSE_BYTES } from './fetch.http-client.js';
-
+export const MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
+/** Timers fire at once above this (Node's TimeoutOverflowWarning), so longer timeouts are clamped. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 export class NodeHttpClient implements HttpClient {
