@@ -209,7 +209,6 @@ export class HooksService implements OnModuleDestroy {
         },
         createdAt: intake.receivedAt,
       },
-      this.record(intake, 200, 'duplicate', null, null, null),
     );
     this.observe(
       intake,

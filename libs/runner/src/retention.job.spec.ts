@@ -39,7 +39,6 @@ async function seed(storage: Storage, at: number, status: 'succeeded' | 'failed'
   await new DeliveryRepository(storage.db).accept(
     received,
     { id: runId, workflowId: 'w', workflowVersion: 'v', deliveryId: received.id, triggerType: 'webhook', trigger: {}, createdAt: at },
-    { ...received, id: uuidv7() },
   );
   await storage.db.run(`INSERT INTO run_steps (run_id, step_id, position, status, attempts) VALUES (?, 'a', 0, 'succeeded', 1)`, [runId]);
   await storage.db.run(

@@ -53,13 +53,14 @@ export class DeliveryRepository {
 
   /**
    * Commits the delivery and its queued run; when an earlier delivery of the workflow had the
-   * same idempotency key, records this one as a duplicate of it instead and starts nothing.
+   * same idempotency key, records this one (answered 200) as a duplicate of it instead and
+   * starts nothing.
    */
-  async accept(delivery: NewDelivery, run: NewRun, duplicate: NewDelivery): Promise<AcceptResult> {
+  async accept(delivery: NewDelivery, run: NewRun): Promise<AcceptResult> {
     return this.db.batched(async (tx) => {
       if (delivery.idempotencyKey !== null) {
         const inserted = await tx.run(`${INSERT_DELIVERY} ON CONFLICT (workflow_id, idempotency_key) DO NOTHING`, deliveryParams(delivery));
-        if (inserted === 0) return this.recordDuplicate(tx, delivery, duplicate);
+        if (inserted === 0) return this.recordDuplicate(tx, delivery);
       } else {
         await tx.run(INSERT_DELIVERY, deliveryParams(delivery));
       }
@@ -69,13 +70,14 @@ export class DeliveryRepository {
     });
   }
 
-  private async recordDuplicate(tx: Sql, delivery: NewDelivery, duplicate: NewDelivery): Promise<AcceptResult> {
+  private async recordDuplicate(tx: Sql, delivery: NewDelivery): Promise<AcceptResult> {
     const [first] = await tx.all<{ run_id: string | null }>(`SELECT run_id FROM deliveries WHERE workflow_id = ? AND idempotency_key = ?`, [
       delivery.workflowId,
       delivery.idempotencyKey,
     ]);
     const runId = first?.run_id ?? null;
-    await tx.run(INSERT_DELIVERY, deliveryParams({ ...duplicate, runId, idempotencyKey: null }));
+    const duplicate: NewDelivery = { ...delivery, status: 200, outcome: 'duplicate', reason: null, message: null, runId, idempotencyKey: null };
+    await tx.run(INSERT_DELIVERY, deliveryParams(duplicate));
     return { duplicate: true, runId };
   }
 }

@@ -88,14 +88,13 @@ function newRun(deliveryId: string, overrides: Partial<NewRun> = {}): NewRun {
   };
 }
 
-/** One accepted delivery: its delivery, its run, and the record a duplicate of it would get. */
+/** One accepted delivery: its delivery and its run. */
 function arrival(options: { key?: string; workflowId?: string; createdAt?: number } = {}) {
   const workflowId = options.workflowId ?? 'orders';
   const delivery = newDelivery({ workflowId, idempotencyKey: options.key ?? null });
   const run = newRun(delivery.id, { workflowId, createdAt: options.createdAt ?? T0 });
   delivery.runId = run.id;
-  const duplicate = newDelivery({ id: uuidv7(), workflowId, status: 200, outcome: 'duplicate' });
-  return [delivery, run, duplicate] as const;
+  return [delivery, run] as const;
 }
 
 for (const backend of backends) {
@@ -148,8 +147,8 @@ for (const backend of backends) {
 
     describe('intake', () => {
       it('commits the delivery and its queued run together', async () => {
-        const [delivery, run, duplicate] = arrival();
-        assert.deepEqual(await a.deliveries.accept(delivery, run, duplicate), { duplicate: false, runId: run.id });
+        const [delivery, run] = arrival();
+        assert.deepEqual(await a.deliveries.accept(delivery, run), { duplicate: false, runId: run.id });
         const execution = await a.runs.loadExecution(run.id);
         assert.equal(execution?.run.status, 'queued');
         assert.equal(execution?.run.attempt, 1);
@@ -164,10 +163,10 @@ for (const backend of backends) {
 
       it('records a later delivery with the same idempotency key as a duplicate of the first run', async () => {
         const first = await a.deliveries.accept(...arrival({ key: 'order-1' }));
-        const [again, againRun, duplicate] = arrival({ key: 'order-1' });
-        assert.deepEqual(await a.deliveries.accept(again, againRun, duplicate), { duplicate: true, runId: first.runId });
+        const [again, againRun] = arrival({ key: 'order-1' });
+        assert.deepEqual(await a.deliveries.accept(again, againRun), { duplicate: true, runId: first.runId });
         assert.equal(await count('runs'), 1);
-        const [row] = await storage.db.all(`SELECT outcome, run_id, idempotency_key FROM deliveries WHERE id = ?`, [duplicate.id]);
+        const [row] = await storage.db.all(`SELECT outcome, run_id, idempotency_key FROM deliveries WHERE id = ?`, [again.id]);
         assert.deepEqual(row, { outcome: 'duplicate', run_id: first.runId, idempotency_key: null });
       });
 
