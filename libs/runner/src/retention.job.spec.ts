@@ -36,10 +36,15 @@ function delivery(receivedAt: number, runId: string | null): NewDelivery {
 async function seed(storage: Storage, at: number, status: 'succeeded' | 'failed' | 'queued'): Promise<string> {
   const runId = uuidv7();
   const received = delivery(at, runId);
-  await new DeliveryRepository(storage.db).accept(
-    received,
-    { id: runId, workflowId: 'w', workflowVersion: 'v', deliveryId: received.id, triggerType: 'webhook', trigger: {}, createdAt: at },
-  );
+  await new DeliveryRepository(storage.db).accept(received, {
+    id: runId,
+    workflowId: 'w',
+    workflowVersion: 'v',
+    deliveryId: received.id,
+    triggerType: 'webhook',
+    trigger: {},
+    createdAt: at,
+  });
   await storage.db.run(`INSERT INTO run_steps (run_id, step_id, position, status, attempts) VALUES (?, 'a', 0, 'succeeded', 1)`, [runId]);
   await storage.db.run(
     `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, started_at) VALUES (?, ?, 'a', 1, 1, 'succeeded', ?)`,

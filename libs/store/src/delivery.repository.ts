@@ -76,7 +76,15 @@ export class DeliveryRepository {
       delivery.idempotencyKey,
     ]);
     const runId = first?.run_id ?? null;
-    const duplicate: NewDelivery = { ...delivery, status: 200, outcome: 'duplicate', reason: null, message: null, runId, idempotencyKey: null };
+    const duplicate: NewDelivery = {
+      ...delivery,
+      status: 200,
+      outcome: 'duplicate',
+      reason: null,
+      message: null,
+      runId,
+      idempotencyKey: null,
+    };
     await tx.run(INSERT_DELIVERY, deliveryParams(duplicate));
     return { duplicate: true, runId };
   }
