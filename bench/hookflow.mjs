@@ -1,5 +1,5 @@
-// Starts the built Hookflow server (`node --enable-source-maps dist/apps/hookflow/src/main.js`,
-// as `npm start` does) as a child process on a loopback port, with its own SQLite file and
+// Starts the built Hookflow server (`node --enable-source-maps --initial-old-space-size=32
+// dist/apps/hookflow/src/main.js`, as `npm start` does) as a child process on a loopback port, with its own SQLite file and
 // workflows folder inside a bench temp folder.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +48,9 @@ export function sourceRevision() {
  *   is given) and the workflows in `<dir>/workflows`
  * @param {Record<string, string>} workflows file name → YAML, written before the start
  */
+/** The node flags of `npm start` (package.json), so that the bench measures Hookflow as it is run. */
+const NPM_START_NODE_ARGS = ['--enable-source-maps', '--initial-old-space-size=32'];
+
 export async function startHookflow(name, dir, { workflows = {}, workflowsDir, databaseFile, nodeArgs = [], env = {} } = {}) {
   const folder = workflowsDir ?? join(dir, 'workflows');
   mkdirSync(folder, { recursive: true });
@@ -55,7 +58,7 @@ export async function startHookflow(name, dir, { workflows = {}, workflowsDir, d
   const token = randomBytes(24).toString('hex');
   const child = await startChild(name, join(BUILD, MAIN), {
     cwd: dir, // no stray .env from the repository is read
-    nodeArgs: ['--enable-source-maps', ...nodeArgs],
+    nodeArgs: [...NPM_START_NODE_ARGS, ...nodeArgs],
     startTimeoutMs: 300_000,
     env: {
       PORT: '0',
