@@ -1,6 +1,6 @@
 // Starts the built Hookflow server (`node --enable-source-maps --initial-old-space-size=32
-// dist/apps/hookflow/src/main.js`, as `npm start` does) as a child process on a loopback port, with its own SQLite file and
-// workflows folder inside a bench temp folder.
+// dist/apps/hookflow/src/main.js`, as `npm start` does) as a child process on a loopback port,
+// with its own SQLite file and workflows folder inside a bench temp folder.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -43,14 +43,14 @@ export function sourceRevision() {
   }
 }
 
+/** The node flags of `npm start` (package.json), so that the bench measures Hookflow as it is run. */
+const NPM_START_NODE_ARGS = ['--enable-source-maps', '--initial-old-space-size=32'];
+
 /**
  * @param {string} dir a temp folder of its own: the database goes in it (unless `databaseFile`
  *   is given) and the workflows in `<dir>/workflows`
  * @param {Record<string, string>} workflows file name → YAML, written before the start
  */
-/** The node flags of `npm start` (package.json), so that the bench measures Hookflow as it is run. */
-const NPM_START_NODE_ARGS = ['--enable-source-maps', '--initial-old-space-size=32'];
-
 export async function startHookflow(name, dir, { workflows = {}, workflowsDir, databaseFile, nodeArgs = [], env = {} } = {}) {
   const folder = workflowsDir ?? join(dir, 'workflows');
   mkdirSync(folder, { recursive: true });

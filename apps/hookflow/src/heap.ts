@@ -2,8 +2,8 @@
  * How the V8 heap grows. By default V8 lets the old generation grow by up to 4× between major
  * collections when collecting looks cheap; under sustained intake, where every request in flight
  * outlives a scavenge or two, that lets garbage pile up to several times the live heap before it
- * is collected. Growing by 10% at a time keeps peak memory near the live heap for a few percent
- * of CPU (see docs/benchmarks.md). A `--heap-growing-percent` given to node (on the command line
+ * is collected. Growing by 10% at a time keeps peak memory near the live heap, at no cost in
+ * throughput the bench could see (docs/performance-notes.md). A `--heap-growing-percent` given to node (on the command line
  * or in NODE_OPTIONS) wins.
  */
 import { setFlagsFromString } from 'node:v8';
