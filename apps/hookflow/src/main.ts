@@ -9,7 +9,7 @@ import { limitHeapGrowth } from './heap.js';
 const SHUTDOWN_LIMIT_MS = 25_000;
 
 async function main(): Promise<void> {
-  limitHeapGrowth(process.execArgv, process.env.NODE_OPTIONS);
+  limitHeapGrowth(process.execArgv);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const app = await createApp(config);

@@ -134,7 +134,12 @@ export const WORKFLOW_SCHEMA: SchemaObject = {
     status: { type: 'string', enum: ['active', 'invalid'] },
     webhookUrl: { type: 'string', nullable: true },
     methods: { type: 'array', items: { type: 'string' } },
-    cron: { type: 'string', nullable: true },
+    cron: {
+      type: 'object',
+      nullable: true,
+      properties: { schedule: { type: 'string' }, timezone: { type: 'string' } },
+      required: ['schedule'],
+    },
     errors: {
       type: 'array',
       items: {

@@ -91,7 +91,7 @@ async function buildRequest(step: HttpStep, context: RunContext, where: string):
   let body: string | undefined;
   if (step.json) {
     try {
-      body = JSON.stringify(toJson(await step.json.evaluate(context)) ?? null);
+      body = jsonText(await step.json.evaluate(context)) ?? 'null';
     } catch (error) {
       throw new StepFailure('EXPRESSION_FAILED', `${where}: json: ${messageOf(error)}`);
     }
@@ -140,8 +140,12 @@ function parseBody(response: HttpResponse): unknown {
  */
 function toJson(value: unknown): unknown {
   if (value === undefined) return undefined;
-  const text = JSON.stringify(value, (_key, item: unknown) => (isJsonataFunction(item) ? undefined : item));
-  return JSON.parse(text ?? 'null') as unknown;
+  return JSON.parse(jsonText(value) ?? 'null') as unknown;
+}
+
+/** The value as JSON text, JSONata functions left out; undefined when nothing remains. */
+function jsonText(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, item: unknown) => (isJsonataFunction(item) ? undefined : item));
 }
 
 function failed(code: StepError['code'], message: string): StepOutcome {

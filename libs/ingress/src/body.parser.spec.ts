@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseBody } from './body.parser.js';
+import { parseBody, parseForm } from './body.parser.js';
 
 describe('parseBody accepts', () => {
   const cases: Array<[string, string | undefined, string | Buffer, unknown, string]> = [
@@ -36,6 +36,19 @@ describe('parseBody accepts', () => {
     assert.deepEqual(Object.entries(body), [
       ['__proto__', 'x'],
       ['a', '1'],
+    ]);
+  });
+});
+
+describe('parseForm (form bodies and query strings)', () => {
+  it('takes field names that Object.prototype also has as plain data', () => {
+    const fields = parseForm('toString=1&constructor=x&__proto__=p&hasOwnProperty=2&hasOwnProperty=3');
+    assert.equal(Object.getPrototypeOf(fields), Object.prototype);
+    assert.deepEqual(Object.entries(fields), [
+      ['toString', '1'],
+      ['constructor', 'x'],
+      ['__proto__', 'p'],
+      ['hasOwnProperty', ['2', '3']],
     ]);
   });
 });

@@ -83,8 +83,8 @@ function parseXml(text: string): ParsedBody {
   }
 }
 
-/** Repeated keys become arrays, in the order sent. */
-function parseForm(text: string): Record<string, string | string[]> {
+/** URL-encoded fields (a form body, a query string): repeated keys become arrays, in the order sent. */
+export function parseForm(text: string): Record<string, string | string[]> {
   const fields = new Map<string, string | string[]>();
   for (const [key, value] of new URLSearchParams(text)) {
     const seen = fields.get(key);

@@ -3,7 +3,7 @@
 // proxies we trust count: we walk from the right (the socket's peer) past trusted hops, and the
 // first address we do not trust is the client. The left-most entry is never believed just
 // because it is first; that is the one a spoofer writes.
-import { compileAllowlist, parseIpAddress, type IpAddress } from './ip-allowlist.js';
+import { compileAllowlist, parseIpAddress, type IpAddress } from '#libs/workflow';
 
 export type TrustProxy = false | { hops: number } | { cidrs: string[] };
 

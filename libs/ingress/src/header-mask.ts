@@ -1,8 +1,8 @@
 // What a delivery record may keep of a request: headers with credentials and signatures masked
 // (the delivery log is readable through the API, so a stored signature or token would leak a
 // way to forge or replay), and a body capped for rejected deliveries.
+import { MASK } from '#libs/engine';
 
-export const MASK = '***';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 const SECRET_PARTS = ['signature', 'hmac', 'token', 'secret', 'api-key', 'apikey', 'api_key', 'password'];
 

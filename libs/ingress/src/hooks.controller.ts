@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import { All, Controller, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { parseForm } from './body.parser.js';
 import { hookHeaders } from './hook-content-type.js';
 import { HooksService } from './hooks.service.js';
 
@@ -25,7 +26,7 @@ export class HooksController {
     const answer = await this.hooks.receive({
       method: request.method,
       path: pathname.startsWith(PREFIX) ? pathname.slice(PREFIX.length) : pathname,
-      query: parseQuery(queryAt === -1 ? '' : url.slice(queryAt + 1)),
+      query: parseForm(queryAt === -1 ? '' : url.slice(queryAt + 1)),
       headers: hookHeaders(request.raw),
       remoteAddress: request.raw.socket.remoteAddress ?? '',
       body: request.raw,
@@ -53,13 +54,4 @@ function lingerBeforeDestroying(socket: Socket): void {
     if (socket.writable) socket.end();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();
   };
-}
-
-function parseQuery(search: string): Record<string, unknown> {
-  const query: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(search)) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...(existing as string[]), value] : [existing, value];
-  }
-  return query;
 }

@@ -6,17 +6,16 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { HookflowConfig } from '#libs/config';
-import { isTruthy } from '#libs/engine';
+import { isTruthy, MASK } from '#libs/engine';
 import { Metrics, type DeliveryMetricOutcome } from '#libs/metrics';
 import { DeliveryRepository, RunSignal, type NewDelivery } from '#libs/store';
-import { WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
+import { compileAllowlist, WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
 import { verifyAuth } from './auth/index.js';
 import { parseBody } from './body.parser.js';
 import { readBody } from './body.reader.js';
 import { clientIp, parseTrustProxy, type TrustProxy } from './client-ip.js';
-import { MASK, maskHeaders, truncateBody } from './header-mask.js';
+import { maskHeaders, truncateBody } from './header-mask.js';
 import { INGRESS_STATUS, type IngressErrorCode } from './ingress.errors.js';
-import { compileAllowlist } from './ip-allowlist.js';
 import { HookRateLimiter } from './rate-limiter.js';
 
 /** How much of a rejected request's body is kept for inspection. */

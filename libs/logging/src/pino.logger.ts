@@ -10,6 +10,7 @@
  */
 import type { LoggerService, LogLevel as NestLogLevel } from '@nestjs/common';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { MASK } from '#libs/engine';
 import { REDACT_PATHS, SecretValueMask } from './log-redaction.js';
 
 export type { Logger } from 'pino';
@@ -39,7 +40,7 @@ export function createLogger(level: string | undefined, destination?: Destinatio
   const logger = pino(
     {
       level: logLevel(level),
-      redact: { paths: [...REDACT_PATHS], censor: '***' },
+      redact: { paths: [...REDACT_PATHS], censor: MASK },
       formatters: { level: (label) => ({ level: label }) },
       timestamp: pino.stdTimeFunctions.isoTime,
       hooks: { streamWrite: (line) => secrets.apply(line) },

@@ -1,5 +1,6 @@
 export * from './workflow.types.js';
 export { parseDuration, parseSize } from './duration.js';
+export { compileAllowlist, parseIpAddress, type IpAddress } from './ip-allowlist.js';
 export { compileExpression, ExpressionError, type ExpressionLimits } from './jsonata.expression.js';
 export { compileTemplate, TemplateError } from './handlebars.template.js';
 export {

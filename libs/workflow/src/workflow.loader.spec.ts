@@ -642,6 +642,19 @@ const badValues: BadCase[] = [
     ],
   },
   {
+    name: 'CIDRs that intake would not parse: a mapped IPv4 range too short, a prefix with a leading zero',
+    text: withWebhook('    allowIps: ["::ffff:127.0.0.0/8", 1.2.3.4/08]'),
+    errors: [
+      [4, 16, '"::ffff:127.0.0.0/8" is not an IP address or CIDR range'],
+      [4, 38, '"1.2.3.4/08" is not an IP address or CIDR range'],
+    ],
+  },
+  {
+    name: 'a rate limit period under a second',
+    text: withWebhook('    rateLimit: { requests: 10, per: 500ms }'),
+    errors: [[4, 37, 'a rate limit period must be at least 1s']],
+  },
+  {
     name: 'a cron with four fields',
     text: yaml('id: w', 'trigger:', '  cron: "* * * *"', 'steps:', ...TRANSFORM),
     errors: [[3, 9, 'cron takes 5 fields (or 6 with seconds first), got 4']],

@@ -8,10 +8,10 @@ import { basename, extname } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { CronTime } from 'cron';
-import ipaddr from 'ipaddr.js';
 import { isMap, isScalar, LineCounter, parseDocument, Scalar, visit, type Document, type Node, type YAMLError } from 'yaml';
 import { parseDuration, parseSize } from './duration.js';
 import { compileTemplate, TemplateError } from './handlebars.template.js';
+import { compileAllowlist } from './ip-allowlist.js';
 import { compileExpression, ExpressionError } from './jsonata.expression.js';
 import workflowSchema from './workflow.schema.json' with { type: 'json' };
 import type {
@@ -316,12 +316,20 @@ class WorkflowBuilder {
       auth: auths.map((auth, index) => this.auth(auth, authPath(index))),
       allowIps: raw.allowIps ?? [],
     };
+    // Checked by the parser intake compiles them with, so what loads is what intake accepts.
     trigger.allowIps.forEach((cidr, index) => {
-      if (!isIpOrCidr(cidr)) {
+      try {
+        compileAllowlist([cidr]);
+      } catch {
         this.errors.push(this.source.error([...at, 'allowIps', index], `"${cidr}" is not an IP address or CIDR range`));
       }
     });
-    if (raw.rateLimit) trigger.rateLimit = { requests: raw.rateLimit.requests, perMs: parseDuration(raw.rateLimit.per) };
+    if (raw.rateLimit) {
+      trigger.rateLimit = { requests: raw.rateLimit.requests, perMs: parseDuration(raw.rateLimit.per) };
+      if (trigger.rateLimit.perMs < 1000) {
+        this.errors.push(this.source.error([...at, 'rateLimit', 'per'], 'a rate limit period must be at least 1s'));
+      }
+    }
     if (raw.maxBody !== undefined) trigger.maxBodyBytes = parseSize(raw.maxBody);
     if (raw.schema) {
       try {
@@ -494,16 +502,6 @@ function lineColumnIndex(text: string, line: number | undefined, column: number 
   if (line > lines.length) return undefined;
   const before = lines.slice(0, line - 1).reduce((sum, content) => sum + content.length + 1, 0);
   return before + Math.min(column ?? 0, Math.max(0, lines[line - 1]!.length - 1));
-}
-
-/** Four-part decimal IPv4 or IPv6, each optionally with a prefix length; not ipaddr's lax `10.1`. */
-function isIpOrCidr(text: string): boolean {
-  return (
-    ipaddr.IPv4.isValidFourPartDecimal(text) ||
-    ipaddr.IPv4.isValidCIDRFourPartDecimal(text) ||
-    ipaddr.IPv6.isValid(text) ||
-    ipaddr.IPv6.isValidCIDR(text)
-  );
 }
 
 /**
