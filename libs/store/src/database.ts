@@ -83,21 +83,7 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const relaxed = options.sync === 'relaxed';
-    return this.exclusive(async () => {
-      if (relaxed) this.prepare('PRAGMA synchronous = NORMAL').run();
-      try {
-        this.prepare('BEGIN IMMEDIATE').run();
-        const result = await work(this.direct);
-        this.prepare('COMMIT').run();
-        return result;
-      } catch (error) {
-        if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
-        throw error;
-      } finally {
-        if (relaxed) this.prepare('PRAGMA synchronous = FULL').run();
-      }
-    });
+    return this.exclusive(() => this.atomically(options.sync ?? 'full', () => work(this.direct)));
   }
 
   batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -116,33 +102,46 @@ export class SqliteDatabase implements Database {
     const batch = this.pending[sync].splice(0);
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    if (sync === 'relaxed') this.prepare('PRAGMA synchronous = NORMAL').run();
     try {
-      this.prepare('BEGIN IMMEDIATE').run();
-      for (const item of batch) {
-        this.prepare('SAVEPOINT batched').run();
-        try {
-          outcomes.push({ ok: true, value: await item.work(this.direct) });
-          this.prepare('RELEASE batched').run();
-        } catch (error) {
-          this.prepare('ROLLBACK TO batched').run();
-          this.prepare('RELEASE batched').run();
-          outcomes.push({ ok: false, error });
+      await this.atomically(sync, async () => {
+        for (const item of batch) {
+          this.prepare('SAVEPOINT batched').run();
+          try {
+            outcomes.push({ ok: true, value: await item.work(this.direct) });
+            this.prepare('RELEASE batched').run();
+          } catch (error) {
+            this.prepare('ROLLBACK TO batched').run();
+            this.prepare('RELEASE batched').run();
+            outcomes.push({ ok: false, error });
+          }
         }
-      }
-      this.prepare('COMMIT').run();
+      });
     } catch (error) {
-      if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
       for (const item of batch) item.reject(error);
       return;
-    } finally {
-      if (sync === 'relaxed') this.prepare('PRAGMA synchronous = FULL').run();
     }
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  /** `body` in one transaction at the given sync, rolled back if it throws; the caller holds the lock. */
+  private async atomically<T>(sync: 'full' | 'relaxed', body: () => Promise<T>): Promise<T> {
+    const relaxed = sync === 'relaxed';
+    if (relaxed) this.prepare('PRAGMA synchronous = NORMAL').run();
+    try {
+      this.prepare('BEGIN IMMEDIATE').run();
+      const result = await body();
+      this.prepare('COMMIT').run();
+      return result;
+    } catch (error) {
+      if (this.handle.inTransaction) this.prepare('ROLLBACK').run();
+      throw error;
+    } finally {
+      if (relaxed) this.prepare('PRAGMA synchronous = FULL').run();
+    }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
