@@ -127,16 +127,12 @@ export class RunsController {
       await this.control.cancel(id, Date.now()),
       'only a queued, waiting or running run can be cancelled',
     );
+    if (result.status === 'running') {
+      return { runId: id, status: 'running', cancelRequested: true, message: 'the run stops after its current step' };
+    }
     // A queued or waiting run finishes here, not in a worker, so it is counted here.
-    if (result.status === 'cancelled') await this.countCancelled(id);
-    return result.status === 'cancelled'
-      ? { runId: id, status: 'cancelled' }
-      : { runId: id, status: 'running', cancelRequested: true, message: 'the run stops after its current step' };
-  }
-
-  private async countCancelled(id: string): Promise<void> {
-    const run = await this.inspection.getRun(id).catch(() => undefined);
-    if (run) this.metrics.runFinished(run.run.workflowId, 'cancelled');
+    this.metrics.runFinished(result.workflowId, 'cancelled');
+    return { runId: id, status: 'cancelled' };
   }
 }
 

@@ -31,14 +31,14 @@ export class RunControlRepository {
   }
 
   /** Cancels a queued or waiting run at once; a running one stops after its current step. */
-  async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled' | 'running' }>> {
+  async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled'; workflowId: string } | { status: 'running' }>> {
     const error = JSON.stringify({ code: 'CANCELLED', message: 'cancelled by an operator' });
-    const cancelled = await this.db.run(
+    const [cancelled] = await this.db.all<{ workflow_id: string }>(
       `UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
-       WHERE id = ? AND status IN ('queued', 'waiting')`,
+       WHERE id = ? AND status IN ('queued', 'waiting') RETURNING workflow_id`,
       [error, now, now, runId],
     );
-    if (cancelled === 1) return { ok: true, value: { status: 'cancelled' } };
+    if (cancelled) return { ok: true, value: { status: 'cancelled', workflowId: cancelled.workflow_id } };
     const requested = await this.db.run(`UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'`, [
       now,
       runId,

@@ -408,7 +408,7 @@ for (const backend of backends) {
 
       it('cancels a queued run at once and asks a running one to stop', async () => {
         const waiting = await queued();
-        assert.deepEqual(await a.control.cancel(waiting, T0 + 1), { ok: true, value: { status: 'cancelled' } });
+        assert.deepEqual(await a.control.cancel(waiting, T0 + 1), { ok: true, value: { status: 'cancelled', workflowId: 'orders' } });
         assert.equal((await runRow(waiting))?.status, 'cancelled');
         assert.deepEqual(await a.control.cancel(waiting, T0 + 2), { ok: false, reason: 'conflict', status: 'cancelled' });
 
