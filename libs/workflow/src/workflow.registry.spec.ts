@@ -136,6 +136,20 @@ describe('WorkflowRegistry.load', () => {
 });
 
 describe('WorkflowRegistry reloads', () => {
+  it('compiles again only the files whose text changed since the last load', async (t) => {
+    const dir = workflowsDir(t);
+    write(dir, 'a.yaml', workflow({ id: 'a' }));
+    write(dir, 'b.yaml', workflow({ id: 'b' }));
+    const registry = new WorkflowRegistry(dir, ENV);
+    await registry.load();
+    const [a, b] = [registry.get('a'), registry.get('b')];
+    write(dir, 'b.yaml', workflow({ id: 'b', expression: 'trigger.body.ref' }));
+    await registry.load();
+    assert.equal(registry.get('a'), a, 'the unchanged file keeps its compiled workflow');
+    assert.notEqual(registry.get('b'), b);
+    assert.notEqual(registry.get('b')?.version, b?.version);
+  });
+
   it('keeps serving the last valid version while an edit is broken, then serves the fix', async (t) => {
     const dir = workflowsDir(t);
     write(dir, 'push.yaml', workflow({ id: 'github-push', path: 'github' }));

@@ -25,6 +25,8 @@ export class WorkflowRegistry {
   /** Loads run one after another, so a slow earlier load can't overwrite a later one. */
   private loading: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(statuses: readonly WorkflowStatus[]) => void>();
+  /** Each file's text and what it compiled to at the last load: an unchanged file is not compiled again. */
+  private compiled = new Map<string, { text: string; loaded: LoadedFile }>();
 
   constructor(
     readonly dir: string,
@@ -35,7 +37,9 @@ export class WorkflowRegistry {
   load(): Promise<WorkflowStatus[]> {
     const next = this.loading.then(async () => {
       const files = await listWorkflowFiles(this.dir);
-      this.apply(await Promise.all(files.map((path) => this.loadFile(path))));
+      const compiled = new Map<string, { text: string; loaded: LoadedFile }>();
+      this.apply(await Promise.all(files.map((path) => this.loadFile(path, compiled))));
+      this.compiled = compiled;
       for (const listener of this.listeners) listener(this.statuses);
       return this.statuses;
     });
@@ -139,7 +143,7 @@ export class WorkflowRegistry {
   }
 
   /** A file that can't be read is one invalid workflow, not a failed load. */
-  private async loadFile(path: string): Promise<LoadedFile> {
+  private async loadFile(path: string, compiled: Map<string, { text: string; loaded: LoadedFile }>): Promise<LoadedFile> {
     const file = relative(this.dir, path);
     let text: string;
     try {
@@ -148,7 +152,10 @@ export class WorkflowRegistry {
       const message = `cannot read the file: ${(error as Error).message}`;
       return { file, id: basename(file, extname(file)), errors: [{ file, line: 1, col: 1, message }] };
     }
-    return loadWorkflowSource(file, text, this.env);
+    const last = this.compiled.get(file);
+    const loaded = last?.text === text ? last.loaded : loadWorkflowSource(file, text, this.env);
+    compiled.set(file, { text, loaded });
+    return loaded;
   }
 }
 
