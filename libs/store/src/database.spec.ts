@@ -104,6 +104,25 @@ describe('SqliteDatabase.batched (group commit)', () => {
     }
   });
 
+  it('counts the work of a batch that had a failure once, though the batch ran again after the failure', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    try {
+      await storage.db.run('CREATE TABLE counter (n integer NOT NULL)');
+      await storage.db.run('INSERT INTO counter (n) VALUES (0)');
+      const writes = [1, 2, 3, 4].map((id) =>
+        storage.db.batched(async (tx) => {
+          await tx.run('UPDATE counter SET n = n + 1');
+          if (id === 4) throw new Error('refused');
+        }),
+      );
+      await Promise.allSettled(writes);
+      const [row] = await storage.db.all<{ n: number }>('SELECT n FROM counter');
+      assert.equal(row?.n, 3);
+    } finally {
+      await storage.close();
+    }
+  });
+
   it('settles a caller only after its commit, so what it wrote is readable at once', async () => {
     const storage = await openStorage('sqlite::memory:');
     try {

@@ -58,6 +58,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
@@ -97,34 +99,52 @@ export class SqliteDatabase implements Database {
     });
   }
 
-  /** Commits everything queued by `batched` so far in one transaction (one sync to disk at most). */
+  /**
+   * Commits everything queued by `batched` so far in one transaction (one sync to disk at most).
+   * Nearly always every caller's work succeeds, so the batch first runs as plain statements; when
+   * one throws, that transaction is rolled back and the batch runs again with each caller's work
+   * in its own savepoint, so that only the failing work is undone. (A savepoint and its release
+   * cost more than an insert.) The work is SQL alone, so running it twice has no other effect.
+   */
   private async commitPending(sync: 'full' | 'relaxed'): Promise<void> {
     const batch = this.pending[sync].splice(0);
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let outcomes: Outcome[];
     try {
-      await this.atomically(sync, async () => {
-        for (const item of batch) {
-          this.prepare('SAVEPOINT batched').run();
-          try {
-            outcomes.push({ ok: true, value: await item.work(this.direct) });
-            this.prepare('RELEASE batched').run();
-          } catch (error) {
-            this.prepare('ROLLBACK TO batched').run();
-            this.prepare('RELEASE batched').run();
-            outcomes.push({ ok: false, error });
-          }
-        }
+      outcomes = await this.atomically(sync, async () => {
+        const values: Outcome[] = [];
+        for (const item of batch) values.push({ ok: true, value: await item.work(this.direct) });
+        return values;
       });
-    } catch (error) {
-      for (const item of batch) item.reject(error);
-      return;
+    } catch {
+      try {
+        outcomes = await this.atomically(sync, () => this.eachInSavepoint(batch));
+      } catch (error) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
     }
     batch.forEach((item, index) => {
       const outcome = outcomes[index]!;
       if (outcome.ok) item.resolve(outcome.value);
       else item.reject(outcome.error);
     });
+  }
+
+  private async eachInSavepoint(batch: Pending[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    for (const item of batch) {
+      this.prepare('SAVEPOINT batched').run();
+      try {
+        outcomes.push({ ok: true, value: await item.work(this.direct) });
+        this.prepare('RELEASE batched').run();
+      } catch (error) {
+        this.prepare('ROLLBACK TO batched').run();
+        this.prepare('RELEASE batched').run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
   }
 
   /** `body` in one transaction at the given sync, rolled back if it throws; the caller holds the lock. */
