@@ -16,9 +16,15 @@ import { WorkflowVersionEntity } from './entities/workflow-version.entity.js';
 import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-schema.js';
 import { CronTicks1764300000000 } from './migrations/1764300000000-cron-ticks.js';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits.js';
+import { IdempotencyIndexPartial1764500000000 } from './migrations/1764500000000-idempotency-index-partial.js';
 
 export const ENTITIES = [WorkflowVersionEntity, DeliveryEntity, RunEntity, RunStepEntity, StepAttemptEntity];
-export const MIGRATIONS = [InitialSchema1764200000000, CronTicks1764300000000, RateLimits1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764200000000,
+  CronTicks1764300000000,
+  RateLimits1764400000000,
+  IdempotencyIndexPartial1764500000000,
+];
 
 export type StorageLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 

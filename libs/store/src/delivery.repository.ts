@@ -1,6 +1,7 @@
 /**
  * Intake's writes: a delivery and its queued run committed in one short transaction before
- * the 202, with duplicates found race-safely by the unique (workflow, idempotency key) index.
+ * the 202, with duplicates found race-safely by the unique (workflow, idempotency key) index
+ * (partial: only deliveries with a key have an entry).
  */
 import type { Database, Sql } from './database.js';
 import type { DeliveryOutcome } from './entities/delivery.entity.js';
@@ -59,7 +60,10 @@ export class DeliveryRepository {
   async accept(delivery: NewDelivery, run: NewRun): Promise<AcceptResult> {
     return this.db.batched(async (tx) => {
       if (delivery.idempotencyKey !== null) {
-        const inserted = await tx.run(`${INSERT_DELIVERY} ON CONFLICT (workflow_id, idempotency_key) DO NOTHING`, deliveryParams(delivery));
+        const inserted = await tx.run(
+          `${INSERT_DELIVERY} ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+          deliveryParams(delivery),
+        );
         if (inserted === 0) return this.recordDuplicate(tx, delivery);
       } else {
         await tx.run(INSERT_DELIVERY, deliveryParams(delivery));

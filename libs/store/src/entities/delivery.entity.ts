@@ -6,7 +6,7 @@ export type DeliveryOutcome = 'accepted' | 'duplicate' | 'filtered' | 'rejected'
 /** One request received on a known hook path, whatever was answered. */
 @Entity('deliveries')
 @Index('deliveries_workflow', ['workflowId', 'id'])
-@Index('deliveries_idempotency', ['workflowId', 'idempotencyKey'], { unique: true })
+@Index('deliveries_idempotency', ['workflowId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class DeliveryEntity {
   /** Time-ordered (UUIDv7), so ordering by id is ordering by arrival. */
   @PrimaryColumn('varchar', { length: 36 })
