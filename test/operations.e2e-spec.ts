@@ -185,6 +185,37 @@ steps:
     const run = await server.waitForRun(accepted.body.runId);
     assert.equal(run.status, 'cancelled');
   });
+  e2e('stops a running run before its next step when cancelled during a step', async ({ hookflow, receiver }) => {
+    const target = await receiver();
+    target.script('/slow', { status: 200, body: { ok: true }, delayMs: 1500 });
+    const server = await hookflow({
+      workflows: {
+        'two.yaml': `id: two
+steps:
+  - id: call
+    type: http
+    url: ${target.url}/slow
+  - id: after
+    type: transform
+    expression: '{ "reached": true }'
+`,
+      },
+    });
+    const accepted = await server.hook('two', {});
+    await server.waitFor(() => target.requestsTo('/slow').length === 1, 10_000, 'the first step to be sending');
+    const asked = await server.api<{ status: string; cancelRequested: boolean }>(`/api/runs/${accepted.body.runId}/cancel`, {
+      method: 'POST',
+    });
+    assert.equal(asked.status, 202);
+    assert.deepEqual([asked.body.status, asked.body.cancelRequested], ['running', true]);
+    const run = await server.waitForRun(accepted.body.runId);
+    assert.equal(run.status, 'cancelled');
+    assert.deepEqual(
+      run.steps.map((step) => [step.id, step.status]),
+      [['call', 'succeeded']],
+      'the step in flight finished; the next one never started',
+    );
+  });
 });
 
 describe('process', () => {

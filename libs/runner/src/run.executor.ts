@@ -54,6 +54,7 @@ export class RunExecutor {
       secrets: workflow.secrets,
     };
     const recorded = new Map(execution.steps.map((step) => [step.stepId, step]));
+    // Read with the run, then with each step's record: an operator's cancel stops the run before its next step.
     let cancelRequested = run.cancelRequested;
     for (const [position, step] of workflow.steps.entries()) {
       const prior = recorded.get(step.id);
@@ -62,7 +63,6 @@ export class RunExecutor {
         continue;
       }
       if (prior?.status === 'skipped') continue;
-      if (position > 0 && !cancelRequested) cancelRequested = await this.runs.isCancelRequested(runId);
       if (cancelRequested) {
         const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
         await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now());
@@ -75,6 +75,7 @@ export class RunExecutor {
         this.metrics.runFinished(run.workflowId, 'succeeded');
         return;
       }
+      cancelRequested = next.cancelRequested;
     }
     await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now());
     this.metrics.runFinished(run.workflowId, 'succeeded');
@@ -88,7 +89,7 @@ export class RunExecutor {
     position: number,
     context: RunContext,
     secrets: string[],
-  ): Promise<'next' | 'done' | 'stop'> {
+  ): Promise<{ cancelRequested: boolean } | 'done' | 'stop'> {
     const { run } = execution;
     // The last step's record also ends the run, in the same transaction.
     const last = position === workflow.steps.length - 1;
@@ -102,11 +103,13 @@ export class RunExecutor {
     // interrupted attempt; a transform has no effect outside the run and is recorded once, after.
     const unrecorded = step.type === 'transform' ? { number, runAttempt: run.attempt } : undefined;
     if (!unrecorded) {
+      // An attempt still recorded as running was cut short by a crash; this one's start ends it.
+      const interruptsEarlier = earlier.some((attempt) => attempt.status === 'running');
       await this.runs.beginAttempt(
         owner,
         run.id,
         { stepId: step.id, position },
-        { id: attemptId, number, runAttempt: run.attempt },
+        { id: attemptId, number, runAttempt: run.attempt, interruptsEarlier },
         startedAt,
       );
     }
@@ -124,7 +127,7 @@ export class RunExecutor {
         ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
         ...(unrecorded ? { unrecorded } : {}),
       };
-      await this.runs.finishStep(
+      const recorded = await this.runs.finishStep(
         owner,
         run.id,
         { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) },
@@ -132,10 +135,10 @@ export class RunExecutor {
         ended,
         now,
       );
-      return last ? 'done' : 'next';
+      return last ? 'done' : recorded;
     }
     if (outcome.status === 'skipped') {
-      await this.runs.finishStep(
+      const recorded = await this.runs.finishStep(
         owner,
         run.id,
         { ...ref, status: 'skipped', output: { reason: outcome.reason } },
@@ -143,7 +146,7 @@ export class RunExecutor {
         ended,
         now,
       );
-      return last ? 'done' : 'next';
+      return last ? 'done' : recorded;
     }
     const error: ErrorInfo = maskSecrets({ ...outcome.error, stepId: step.id }, secrets);
     const attempt = {

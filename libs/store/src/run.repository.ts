@@ -122,21 +122,32 @@ export class RunRepository {
     };
   }
 
-  /** Records that an attempt starts (and that an attempt a crash cut short was interrupted). */
+  /**
+   * Records that an attempt starts. `interruptsEarlier`: an earlier attempt of the step is recorded
+   * as running (a crash cut it short), and is now marked interrupted.
+   */
   async beginAttempt(
     owner: string,
     runId: string,
     step: { stepId: string; position: number },
-    attempt: { id: string; number: number; runAttempt: number },
+    attempt: { id: string; number: number; runAttempt: number; interruptsEarlier?: boolean },
     now: number,
   ): Promise<void> {
     await this.db.batched(async (tx) => {
       await this.holdLease(tx, owner, runId, now);
-      await tx.run(
-        `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
-           error = ? WHERE run_id = ? AND step_id = ? AND status = 'running'`,
-        [now, now, JSON.stringify({ code: 'INTERRUPTED', message: 'the worker stopped before this attempt finished' }), runId, step.stepId],
-      );
+      if (attempt.interruptsEarlier) {
+        await tx.run(
+          `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
+             error = ? WHERE run_id = ? AND step_id = ? AND status = 'running'`,
+          [
+            now,
+            now,
+            JSON.stringify({ code: 'INTERRUPTED', message: 'the worker stopped before this attempt finished' }),
+            runId,
+            step.stepId,
+          ],
+        );
+      }
       await tx.run(
         `INSERT INTO run_steps (run_id, step_id, position, status, attempts, started_at) VALUES (?, ?, ?, 'running', 1, ?)
          ON CONFLICT (run_id, step_id) DO UPDATE SET status = 'running', attempts = run_steps.attempts + 1, error = NULL`,
@@ -149,7 +160,10 @@ export class RunRepository {
     }, RELAXED);
   }
 
-  /** Records a step's outcome (and its attempt's), and the run's next state, in one transaction. */
+  /**
+   * Records a step's outcome (and its attempt's), and the run's next state, in one transaction;
+   * answers whether an operator has asked to cancel the run (checked before its next step).
+   */
   async finishStep(
     owner: string,
     runId: string,
@@ -157,9 +171,13 @@ export class RunRepository {
     attempt: AttemptEnd | undefined,
     run: RunTransition | undefined,
     now: number,
-  ): Promise<void> {
-    await this.db.batched(async (tx) => {
-      await this.holdLease(tx, owner, runId, now);
+  ): Promise<{ cancelRequested: boolean }> {
+    return this.db.batched(async (tx) => {
+      // The run's row comes first in every transaction of a run (the lease check), so that on
+      // PostgreSQL two workers never lock a run's rows in opposite orders.
+      let cancelRequested = false;
+      if (run) await this.transition(tx, owner, runId, run, now);
+      else cancelRequested = await this.holdLease(tx, owner, runId, now);
       if (attempt?.unrecorded) {
         await tx.run(
           `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, http_status, error, started_at, finished_at, duration_ms)
@@ -197,45 +215,40 @@ export class RunRepository {
            error = excluded.error, finished_at = excluded.finished_at, attempts = run_steps.attempts + excluded.attempts`,
         [runId, step.stepId, step.position, step.status, json(step.output), json(step.error), counted, attempt?.startedAt ?? now, finished],
       );
-      if (run) await this.transition(tx, owner, runId, run, now);
+      return { cancelRequested };
     }, RELAXED);
   }
 
   /** Ends a run without a step (all steps done, or cancelled between steps). */
   async finishRun(owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
-    await this.db.batched(async (tx) => {
-      await this.holdLease(tx, owner, runId, now);
-      await this.transition(tx, owner, runId, run, now);
-    }, RELAXED);
+    await this.db.batched((tx) => this.transition(tx, owner, runId, run, now), RELAXED);
   }
 
-  /** Whether an operator asked to cancel this run (checked between steps). */
-  async isCancelRequested(runId: string): Promise<boolean> {
-    const [row] = await this.db.all(`SELECT cancel_requested FROM runs WHERE id = ?`, [runId]);
-    return Number(row?.cancel_requested ?? 0) === 1;
-  }
-
-  private async holdLease(tx: Sql, owner: string, runId: string, now: number): Promise<void> {
-    const held = await tx.run(`UPDATE runs SET updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'`, [
-      now,
-      runId,
-      owner,
-    ]);
-    if (held === 0) throw new LeaseLostError(runId);
-  }
-
-  private async transition(tx: Sql, owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
-    if (run.status === 'waiting') {
-      await tx.run(
-        `UPDATE runs SET status = 'waiting', run_at = ?, lease_owner = NULL, error = ?, updated_at = ? WHERE id = ? AND lease_owner = ?`,
-        [run.runAt, json(run.error), now, runId, owner],
-      );
-      return;
-    }
-    await tx.run(
-      `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, updated_at = ? WHERE id = ? AND lease_owner = ?`,
-      [run.status, run.status === 'succeeded' ? null : json(run.error), now, now, runId, owner],
+  /** Checks that this worker still holds the lease; answers whether an operator asked to cancel the run. */
+  private async holdLease(tx: Sql, owner: string, runId: string, now: number): Promise<boolean> {
+    const [held] = await tx.all<{ cancel_requested: number }>(
+      `UPDATE runs SET updated_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running' RETURNING cancel_requested`,
+      [now, runId, owner],
     );
+    if (!held) throw new LeaseLostError(runId);
+    return Number(held.cancel_requested) === 1;
+  }
+
+  /** Moves the run out of `running` and frees its lease, if this worker still holds it. */
+  private async transition(tx: Sql, owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
+    const changed =
+      run.status === 'waiting'
+        ? await tx.run(
+            `UPDATE runs SET status = 'waiting', run_at = ?, lease_owner = NULL, error = ?, updated_at = ?
+             WHERE id = ? AND lease_owner = ? AND status = 'running'`,
+            [run.runAt, json(run.error), now, runId, owner],
+          )
+        : await tx.run(
+            `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
+             WHERE id = ? AND lease_owner = ? AND status = 'running'`,
+            [run.status, run.status === 'succeeded' ? null : json(run.error), now, now, runId, owner],
+          );
+    if (changed === 0) throw new LeaseLostError(runId);
   }
 }
 

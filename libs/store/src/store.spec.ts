@@ -315,7 +315,7 @@ for (const backend of backends) {
         );
 
         const second = uuidv7();
-        await b.runs.beginAttempt('worker-b', id, step, { id: second, number: 2, runAttempt: 1 }, T0 + LEASE + 2);
+        await b.runs.beginAttempt('worker-b', id, step, { id: second, number: 2, runAttempt: 1, interruptsEarlier: true }, T0 + LEASE + 2);
         await b.runs.finishStep(
           'worker-b',
           id,
@@ -415,7 +415,7 @@ for (const backend of backends) {
         const running = await queued();
         await a.queue.claim('worker-a', 1, T0, LEASE);
         assert.deepEqual(await a.control.cancel(running, T0 + 1), { ok: true, value: { status: 'running' } });
-        assert.equal(await a.runs.isCancelRequested(running), true);
+        assert.equal((await a.runs.loadExecution(running))?.run.cancelRequested, true);
         assert.deepEqual(await a.control.cancel(uuidv7(), T0), { ok: false, reason: 'not-found' });
       });
 
