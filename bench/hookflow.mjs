@@ -61,6 +61,7 @@ export async function startHookflow(name, dir, { workflows = {}, workflowsDir, d
     nodeArgs: [...NPM_START_NODE_ARGS, ...nodeArgs],
     startTimeoutMs: 300_000,
     env: {
+      ...unsetHookflowVariables(),
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: `sqlite:${databaseFile ?? join(dir, 'hookflow.db')}`,
@@ -71,4 +72,17 @@ export async function startHookflow(name, dir, { workflows = {}, workflowsDir, d
     },
   });
   return { child, pid: child.pid, url: child.url, token, api: hookflowApi(child.url, token), stop: () => stopChild(child) };
+}
+
+/**
+ * Hookflow's settings in the shell that runs the bench (HOOKFLOW_ROLE, HOOKFLOW_WORKER_CONCURRENCY…)
+ * would change what is measured: they are removed (spawn leaves out variables set to undefined),
+ * and the bench sets its own.
+ */
+function unsetHookflowVariables() {
+  return Object.fromEntries(
+    Object.keys(process.env)
+      .filter((name) => name.startsWith('HOOKFLOW_'))
+      .map((name) => [name, undefined]),
+  );
 }
