@@ -7,9 +7,18 @@ import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import { Metrics } from '#libs/metrics';
-import { LeaseLostError, RunRepository, type ErrorInfo, type Execution } from '#libs/store';
+import { LeaseLostError, RunRepository, type ErrorInfo, type Execution, type StepRecord } from '#libs/store';
 import type { Step, Workflow } from '#libs/workflow';
 import { WorkflowVersions } from './workflow-versions.service.js';
+
+/**
+ * Between steps: whether an operator asked to cancel (read with the run, then with each write),
+ * and the records of steps held back until the run's next write.
+ */
+interface Progress {
+  cancelRequested: boolean;
+  heldBack: StepRecord[];
+}
 
 @Injectable()
 export class RunExecutor {
@@ -54,8 +63,7 @@ export class RunExecutor {
       secrets: workflow.secrets,
     };
     const recorded = new Map(execution.steps.map((step) => [step.stepId, step]));
-    // Read with the run, then with each step's record: an operator's cancel stops the run before its next step.
-    let cancelRequested = run.cancelRequested;
+    const progress: Progress = { cancelRequested: run.cancelRequested, heldBack: [] };
     for (const [position, step] of workflow.steps.entries()) {
       const prior = recorded.get(step.id);
       if (prior?.status === 'succeeded') {
@@ -63,24 +71,29 @@ export class RunExecutor {
         continue;
       }
       if (prior?.status === 'skipped') continue;
-      if (cancelRequested) {
-        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
-        await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now());
-        this.metrics.runFinished(run.workflowId, 'cancelled');
-        return;
-      }
-      const next = await this.executeStep(owner, execution, workflow, step, position, context, secrets);
+      const next = progress.cancelRequested
+        ? 'cancel'
+        : await this.executeStep(owner, execution, workflow, step, position, context, secrets, progress);
       if (next === 'stop') return;
       if (next === 'done') {
         this.metrics.runFinished(run.workflowId, 'succeeded');
         return;
       }
-      cancelRequested = next.cancelRequested;
+      if (next === 'cancel') {
+        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
+        await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now(), progress.heldBack);
+        this.metrics.runFinished(run.workflowId, 'cancelled');
+        return;
+      }
     }
-    await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now());
+    await this.runs.finishRun(owner, runId, { status: 'succeeded' }, Date.now(), progress.heldBack);
     this.metrics.runFinished(run.workflowId, 'succeeded');
   }
 
+  /**
+   * Executes one step and records it. `next`: go on to the next step; `cancel`: an operator asked
+   * to cancel the run, and this step did not start.
+   */
   private async executeStep(
     owner: string,
     execution: Execution,
@@ -89,7 +102,8 @@ export class RunExecutor {
     position: number,
     context: RunContext,
     secrets: string[],
-  ): Promise<{ cancelRequested: boolean } | 'done' | 'stop'> {
+    progress: Progress,
+  ): Promise<'next' | 'cancel' | 'done' | 'stop'> {
     const { run } = execution;
     // The last step's record also ends the run, in the same transaction.
     const last = position === workflow.steps.length - 1;
@@ -105,48 +119,48 @@ export class RunExecutor {
     if (!unrecorded) {
       // An attempt still recorded as running was cut short by a crash; this one's start ends it.
       const interruptsEarlier = earlier.some((attempt) => attempt.status === 'running');
-      await this.runs.beginAttempt(
+      const begun = await this.runs.beginAttempt(
         owner,
         run.id,
         { stepId: step.id, position },
         { id: attemptId, number, runAttempt: run.attempt, interruptsEarlier },
         startedAt,
+        progress.heldBack,
       );
+      if (begun.cancelRequested) return 'cancel';
+      progress.heldBack = [];
     }
 
     const outcome = await this.safely(step, context, workflow);
     const now = Date.now();
     this.metrics.stepFinished(workflow.id, step.id, step.type, outcome.status, (now - startedAt) / 1000);
     const ref = { stepId: step.id, position };
-    if (outcome.status === 'succeeded') {
-      context.steps[step.id] = outcome.output;
-      const attempt = {
-        attemptId,
-        status: 'succeeded' as const,
-        startedAt,
-        ...(outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
-        ...(unrecorded ? { unrecorded } : {}),
+    if (outcome.status === 'succeeded' || outcome.status === 'skipped') {
+      if (outcome.status === 'succeeded') context.steps[step.id] = outcome.output;
+      const record: StepRecord = {
+        step:
+          outcome.status === 'succeeded'
+            ? { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) }
+            : { ...ref, status: 'skipped', output: { reason: outcome.reason } },
+        attempt: {
+          attemptId,
+          status: 'succeeded',
+          startedAt,
+          ...(outcome.status === 'succeeded' && outcome.httpStatus ? { httpStatus: outcome.httpStatus } : {}),
+          ...(unrecorded ? { unrecorded } : {}),
+        },
+        finishedAt: now,
       };
-      const recorded = await this.runs.finishStep(
-        owner,
-        run.id,
-        { ...ref, status: 'succeeded', output: maskSecrets(outcome.output, secrets) },
-        attempt,
-        ended,
-        now,
-      );
-      return last ? 'done' : recorded;
-    }
-    if (outcome.status === 'skipped') {
-      const recorded = await this.runs.finishStep(
-        owner,
-        run.id,
-        { ...ref, status: 'skipped', output: { reason: outcome.reason } },
-        { attemptId, status: 'succeeded', startedAt, ...(unrecorded ? { unrecorded } : {}) },
-        ended,
-        now,
-      );
-      return last ? 'done' : recorded;
+      // A transform changed nothing outside the run: its record waits for the run's next write,
+      // and a crash before that only means it is computed again.
+      if (unrecorded && !last) {
+        progress.heldBack.push(record);
+        return 'next';
+      }
+      const written = await this.runs.finishSteps(owner, run.id, [...progress.heldBack, record], ended, now);
+      progress.heldBack = [];
+      progress.cancelRequested = written.cancelRequested;
+      return last ? 'done' : 'next';
     }
     const error: ErrorInfo = maskSecrets({ ...outcome.error, stepId: step.id }, secrets);
     const attempt = {
@@ -160,18 +174,15 @@ export class RunExecutor {
     const output = outcome.output === undefined ? undefined : maskSecrets(outcome.output, secrets);
     const delay =
       outcome.retryable && step.type === 'http' ? retryDelayMs(step.retry, failures + 1, Math.random, outcome.retryAfterMs) : undefined;
+    const records = (status: 'waiting' | 'failed'): StepRecord[] => [
+      ...progress.heldBack,
+      { step: { ...ref, status, output, error }, attempt, finishedAt: now },
+    ];
     if (delay !== undefined) {
-      await this.runs.finishStep(
-        owner,
-        run.id,
-        { ...ref, status: 'waiting', output, error },
-        attempt,
-        { status: 'waiting', runAt: now + delay, error },
-        now,
-      );
+      await this.runs.finishSteps(owner, run.id, records('waiting'), { status: 'waiting', runAt: now + delay, error }, now);
       this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
     } else {
-      await this.runs.finishStep(owner, run.id, { ...ref, status: 'failed', output, error }, attempt, { status: 'failed', error }, now);
+      await this.runs.finishSteps(owner, run.id, records('failed'), { status: 'failed', error }, now);
       this.metrics.runFinished(run.workflowId, 'failed');
       this.logger.warn({ msg: 'run failed', runId: run.id, stepId: step.id, code: error.code });
     }

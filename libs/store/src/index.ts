@@ -10,6 +10,7 @@ export {
   type ExecutionStep,
   type ExecutionAttempt,
   type RunTransition,
+  type StepRecord,
   type ErrorInfo,
 } from './run.repository.js';
 export {

@@ -64,6 +64,18 @@ export interface AttemptEnd {
   unrecorded?: { number: number; runAttempt: number };
 }
 
+/**
+ * A step's outcome, as written. A step with no effect outside the run (a transform, say) may have
+ * its record held back and written in the run's next transaction: a crash before then only means
+ * the step is computed again.
+ */
+export interface StepRecord {
+  step: StepEnd;
+  attempt?: AttemptEnd;
+  /** When the step ended (its record may be written later). */
+  finishedAt: number;
+}
+
 export interface StepEnd {
   stepId: string;
   position: number;
@@ -123,8 +135,10 @@ export class RunRepository {
   }
 
   /**
-   * Records that an attempt starts. `interruptsEarlier`: an earlier attempt of the step is recorded
-   * as running (a crash cut it short), and is now marked interrupted.
+   * Records that an attempt starts, after writing `finished`: the records of the steps before it
+   * that were held back (see StepRecord). `interruptsEarlier`: an earlier attempt of the step is
+   * recorded as running (a crash cut it short), and is now marked interrupted. When an operator
+   * has asked to cancel the run, nothing is written and the answer says so: the attempt must not start.
    */
   async beginAttempt(
     owner: string,
@@ -132,9 +146,11 @@ export class RunRepository {
     step: { stepId: string; position: number },
     attempt: { id: string; number: number; runAttempt: number; interruptsEarlier?: boolean },
     now: number,
-  ): Promise<void> {
-    await this.db.batched(async (tx) => {
-      await this.holdLease(tx, owner, runId, now);
+    finished: readonly StepRecord[] = [],
+  ): Promise<{ cancelRequested: boolean }> {
+    return this.db.batched(async (tx) => {
+      if (await this.holdLease(tx, owner, runId, now)) return { cancelRequested: true };
+      for (const record of finished) await this.writeStep(tx, runId, record);
       if (attempt.interruptsEarlier) {
         await tx.run(
           `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
@@ -157,18 +173,18 @@ export class RunRepository {
         `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`,
         [attempt.id, runId, step.stepId, attempt.number, attempt.runAttempt, now],
       );
+      return { cancelRequested: false };
     }, RELAXED);
   }
 
   /**
-   * Records a step's outcome (and its attempt's), and the run's next state, in one transaction;
-   * answers whether an operator has asked to cancel the run (checked before its next step).
+   * Records steps' outcomes (and their attempts'), in order, and the run's next state, in one
+   * transaction; answers whether an operator has asked to cancel the run (checked before its next step).
    */
-  async finishStep(
+  async finishSteps(
     owner: string,
     runId: string,
-    step: StepEnd,
-    attempt: AttemptEnd | undefined,
+    records: readonly StepRecord[],
     run: RunTransition | undefined,
     now: number,
   ): Promise<{ cancelRequested: boolean }> {
@@ -178,50 +194,67 @@ export class RunRepository {
       let cancelRequested = false;
       if (run) await this.transition(tx, owner, runId, run, now);
       else cancelRequested = await this.holdLease(tx, owner, runId, now);
-      if (attempt?.unrecorded) {
-        await tx.run(
-          `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, http_status, error, started_at, finished_at, duration_ms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [
-            attempt.attemptId,
-            runId,
-            step.stepId,
-            attempt.unrecorded.number,
-            attempt.unrecorded.runAttempt,
-            attempt.status,
-            attempt.httpStatus ?? null,
-            json(attempt.error),
-            attempt.startedAt,
-            now,
-            now - attempt.startedAt,
-          ],
-        );
-      } else if (attempt) {
-        await tx.run(`UPDATE step_attempts SET status = ?, http_status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?`, [
-          attempt.status,
-          attempt.httpStatus ?? null,
-          json(attempt.error),
-          now,
-          now - attempt.startedAt,
-          attempt.attemptId,
-        ]);
-      }
-      const finished = step.status === 'waiting' ? null : now;
-      const counted = attempt?.unrecorded ? 1 : 0;
-      await tx.run(
-        `INSERT INTO run_steps (run_id, step_id, position, status, output, error, attempts, started_at, finished_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, output = excluded.output,
-           error = excluded.error, finished_at = excluded.finished_at, attempts = run_steps.attempts + excluded.attempts`,
-        [runId, step.stepId, step.position, step.status, json(step.output), json(step.error), counted, attempt?.startedAt ?? now, finished],
-      );
+      for (const record of records) await this.writeStep(tx, runId, record);
       return { cancelRequested };
     }, RELAXED);
   }
 
-  /** Ends a run without a step (all steps done, or cancelled between steps). */
-  async finishRun(owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
-    await this.db.batched((tx) => this.transition(tx, owner, runId, run, now), RELAXED);
+  /** Ends a run without a step of its own (all steps done, or cancelled between steps), after writing `finished`. */
+  async finishRun(owner: string, runId: string, run: RunTransition, now: number, finished: readonly StepRecord[] = []): Promise<void> {
+    await this.db.batched(async (tx) => {
+      await this.transition(tx, owner, runId, run, now);
+      for (const record of finished) await this.writeStep(tx, runId, record);
+    }, RELAXED);
+  }
+
+  private async writeStep(tx: Sql, runId: string, { step, attempt, finishedAt }: StepRecord): Promise<void> {
+    if (attempt?.unrecorded) {
+      await tx.run(
+        `INSERT INTO step_attempts (id, run_id, step_id, number, run_attempt, status, http_status, error, started_at, finished_at, duration_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          attempt.attemptId,
+          runId,
+          step.stepId,
+          attempt.unrecorded.number,
+          attempt.unrecorded.runAttempt,
+          attempt.status,
+          attempt.httpStatus ?? null,
+          json(attempt.error),
+          attempt.startedAt,
+          finishedAt,
+          finishedAt - attempt.startedAt,
+        ],
+      );
+    } else if (attempt) {
+      await tx.run(`UPDATE step_attempts SET status = ?, http_status = ?, error = ?, finished_at = ?, duration_ms = ? WHERE id = ?`, [
+        attempt.status,
+        attempt.httpStatus ?? null,
+        json(attempt.error),
+        finishedAt,
+        finishedAt - attempt.startedAt,
+        attempt.attemptId,
+      ]);
+    }
+    const finished = step.status === 'waiting' ? null : finishedAt;
+    const counted = attempt?.unrecorded ? 1 : 0;
+    await tx.run(
+      `INSERT INTO run_steps (run_id, step_id, position, status, output, error, attempts, started_at, finished_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (run_id, step_id) DO UPDATE SET status = excluded.status, output = excluded.output,
+         error = excluded.error, finished_at = excluded.finished_at, attempts = run_steps.attempts + excluded.attempts`,
+      [
+        runId,
+        step.stepId,
+        step.position,
+        step.status,
+        json(step.output),
+        json(step.error),
+        counted,
+        attempt?.startedAt ?? finishedAt,
+        finished,
+      ],
+    );
   }
 
   /** Checks that this worker still holds the lease; answers whether an operator asked to cancel the run. */

@@ -303,7 +303,13 @@ for (const backend of backends) {
 
         const late = { attemptId: first, status: 'succeeded' as const, startedAt: T0 + 10 };
         await assert.rejects(
-          a.runs.finishStep('worker-a', id, { ...step, status: 'succeeded', output: { late: true } }, late, undefined, T0 + LEASE + 1),
+          a.runs.finishSteps(
+            'worker-a',
+            id,
+            [{ step: { ...step, status: 'succeeded', output: { late: true } }, attempt: late, finishedAt: T0 + LEASE + 1 }],
+            undefined,
+            T0 + LEASE + 1,
+          ),
           LeaseLostError,
         );
         await assert.rejects(a.runs.finishRun('worker-a', id, { status: 'succeeded' }, T0 + LEASE + 1), LeaseLostError);
@@ -316,11 +322,16 @@ for (const backend of backends) {
 
         const second = uuidv7();
         await b.runs.beginAttempt('worker-b', id, step, { id: second, number: 2, runAttempt: 1, interruptsEarlier: true }, T0 + LEASE + 2);
-        await b.runs.finishStep(
+        await b.runs.finishSteps(
           'worker-b',
           id,
-          { ...step, status: 'succeeded', output: { ok: true } },
-          { attemptId: second, status: 'succeeded', startedAt: T0 + LEASE + 2 },
+          [
+            {
+              step: { ...step, status: 'succeeded', output: { ok: true } },
+              attempt: { attemptId: second, status: 'succeeded', startedAt: T0 + LEASE + 2 },
+              finishedAt: T0 + LEASE + 3,
+            },
+          ],
           undefined,
           T0 + LEASE + 3,
         );
@@ -341,17 +352,79 @@ for (const backend of backends) {
         assert.equal((await runRow(id))?.lease_owner, null);
       });
 
+      it('writes held-back step records before the attempt that follows them, each with its own end time', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const transform = (stepId: string, position: number, at: number) => ({
+          step: { stepId, position, status: 'succeeded' as const, output: { stepId } },
+          attempt: { attemptId: uuidv7(), status: 'succeeded' as const, startedAt: at, unrecorded: { number: 1, runAttempt: 1 } },
+          finishedAt: at + 1,
+        });
+        const held = [transform('first', 0, T0 + 10), transform('second', 1, T0 + 20)];
+        const begun = await a.runs.beginAttempt(
+          'worker-a',
+          id,
+          { stepId: 'notify', position: 2 },
+          { id: uuidv7(), number: 1, runAttempt: 1 },
+          T0 + 30,
+          held,
+        );
+        assert.deepEqual(begun, { cancelRequested: false });
+        const rows = await storage.db.all(
+          `SELECT step_id, status, attempts, started_at, finished_at FROM run_steps WHERE run_id = ? ORDER BY position`,
+          [id],
+        );
+        assert.deepEqual(rows, [
+          { step_id: 'first', status: 'succeeded', attempts: 1, started_at: T0 + 10, finished_at: T0 + 11 },
+          { step_id: 'second', status: 'succeeded', attempts: 1, started_at: T0 + 20, finished_at: T0 + 21 },
+          { step_id: 'notify', status: 'running', attempts: 1, started_at: T0 + 30, finished_at: null },
+        ]);
+        const attempts = await storage.db.all(
+          `SELECT step_id, status, duration_ms FROM step_attempts WHERE run_id = ? ORDER BY started_at`,
+          [id],
+        );
+        assert.deepEqual(attempts, [
+          { step_id: 'first', status: 'succeeded', duration_ms: 1 },
+          { step_id: 'second', status: 'succeeded', duration_ms: 1 },
+          { step_id: 'notify', status: 'running', duration_ms: null },
+        ]);
+      });
+
+      it('starts no attempt once an operator asked to cancel, and writes nothing of what was held back', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.deepEqual(await a.control.cancel(id, T0 + 1), { ok: true, value: { status: 'running' } });
+        const held = {
+          step: { stepId: 'first', position: 0, status: 'succeeded' as const, output: 1 },
+          attempt: { attemptId: uuidv7(), status: 'succeeded' as const, startedAt: T0 + 2, unrecorded: { number: 1, runAttempt: 1 } },
+          finishedAt: T0 + 3,
+        };
+        const begun = await a.runs.beginAttempt('worker-a', id, step, { id: uuidv7(), number: 1, runAttempt: 1 }, T0 + 4, [held]);
+        assert.deepEqual(begun, { cancelRequested: true });
+        assert.equal(await count('run_steps', 'run_id = ?', [id]), 0);
+        assert.equal(await count('step_attempts', 'run_id = ?', [id]), 0);
+        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' };
+        await a.runs.finishRun('worker-a', id, { status: 'cancelled', error }, T0 + 5, [held]);
+        assert.equal((await runRow(id))?.status, 'cancelled');
+        assert.equal(await count('run_steps', 'run_id = ? AND status = ?', [id, 'succeeded']), 1);
+      });
+
       it('stores a retry wait durably and frees the lease until it is due', async () => {
         const id = await queued();
         await a.queue.claim('worker-a', 1, T0, LEASE);
         const attemptId = uuidv7();
         await a.runs.beginAttempt('worker-a', id, step, { id: attemptId, number: 1, runAttempt: 1 }, T0);
         const error = { code: 'HTTP_503', message: 'receiver answered 503', stepId: 'notify' };
-        await a.runs.finishStep(
+        await a.runs.finishSteps(
           'worker-a',
           id,
-          { ...step, status: 'waiting', error },
-          { attemptId, status: 'failed', httpStatus: 503, error, startedAt: T0 },
+          [
+            {
+              step: { ...step, status: 'waiting', error },
+              attempt: { attemptId, status: 'failed', httpStatus: 503, error, startedAt: T0 },
+              finishedAt: T0 + 1,
+            },
+          ],
           { status: 'waiting', runAt: T0 + 5000, error },
           T0 + 1,
         );
@@ -374,22 +447,32 @@ for (const backend of backends) {
         await a.queue.claim('worker-a', 1, T0, LEASE);
         const first = uuidv7();
         await a.runs.beginAttempt('worker-a', id, { stepId: 'summary', position: 0 }, { id: first, number: 1, runAttempt: 1 }, T0);
-        await a.runs.finishStep(
+        await a.runs.finishSteps(
           'worker-a',
           id,
-          { stepId: 'summary', position: 0, status: 'succeeded', output: 42 },
-          { attemptId: first, status: 'succeeded', startedAt: T0 },
+          [
+            {
+              step: { stepId: 'summary', position: 0, status: 'succeeded', output: 42 },
+              attempt: { attemptId: first, status: 'succeeded', startedAt: T0 },
+              finishedAt: T0,
+            },
+          ],
           undefined,
           T0,
         );
         const second = uuidv7();
         const error = { code: 'HTTP_400', message: 'bad request', stepId: 'notify' };
         await a.runs.beginAttempt('worker-a', id, { stepId: 'notify', position: 1 }, { id: second, number: 1, runAttempt: 1 }, T0);
-        await a.runs.finishStep(
+        await a.runs.finishSteps(
           'worker-a',
           id,
-          { stepId: 'notify', position: 1, status: 'failed', error },
-          { attemptId: second, status: 'failed', error, startedAt: T0 },
+          [
+            {
+              step: { stepId: 'notify', position: 1, status: 'failed', error },
+              attempt: { attemptId: second, status: 'failed', error, startedAt: T0 },
+              finishedAt: T0 + 1,
+            },
+          ],
           { status: 'failed', error },
           T0 + 1,
         );
