@@ -7,7 +7,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import { Metrics } from '#libs/metrics';
-import { LeaseLostError, RunRepository, type ErrorInfo, type Execution, type StepRecord } from '#libs/store';
+import { LeaseLostError, RunRepository, type ErrorInfo, type Execution, type ExecutionRun, type StepRecord } from '#libs/store';
 import type { Step, Workflow } from '#libs/workflow';
 import { WorkflowVersions } from './workflow-versions.service.js';
 
@@ -31,10 +31,12 @@ export class RunExecutor {
     private readonly metrics: Metrics,
   ) {}
 
-  async execute(runId: string, owner: string): Promise<void> {
+  /** Executes a run this worker has just claimed (it holds the lease). */
+  async execute(claimed: ExecutionRun, owner: string): Promise<void> {
     try {
-      await this.executeLeased(runId, owner);
+      await this.executeLeased(claimed, owner);
     } catch (error) {
+      const runId = claimed.id;
       if (error instanceof LeaseLostError) {
         this.logger.warn({ msg: 'run lease lost; another worker has it or it was cancelled', runId });
         return;
@@ -44,10 +46,10 @@ export class RunExecutor {
     }
   }
 
-  private async executeLeased(runId: string, owner: string): Promise<void> {
-    const execution = await this.runs.loadExecution(runId);
-    if (!execution) return;
+  private async executeLeased(claimed: ExecutionRun, owner: string): Promise<void> {
+    const execution = await this.runs.loadRecorded(claimed);
     const { run } = execution;
+    const runId = run.id;
     const workflow = await this.versions.resolve(run.workflowId, run.workflowVersion);
     if (!workflow) {
       const message = `workflow "${run.workflowId}" version ${run.workflowVersion} is not available (its file changed and it no longer compiles)`;

@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { HookflowConfig } from '#libs/config';
-import { RunQueueRepository, RunSignal, STORAGE, type Storage } from '#libs/store';
+import { RunQueueRepository, RunSignal, STORAGE, type ExecutionRun, type Storage } from '#libs/store';
 import { RunExecutor } from './run.executor.js';
 
 /** Longest sleep between looks at the queue when nothing signals (other processes' work, clock drift). */
@@ -79,7 +79,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
         const free = this.config.workerConcurrency - this.inFlight.size;
         if (free <= 0) break;
         const claimed = await this.queue.claim(this.owner, free, Date.now(), this.config.leaseMs);
-        for (const runId of claimed) this.start(runId);
+        for (const run of claimed) this.start(run);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
     } catch (error) {
@@ -91,12 +91,12 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.sleep(pause);
   }
 
-  private start(runId: string): void {
-    const execution = this.executor.execute(runId, this.owner).finally(() => {
-      this.inFlight.delete(runId);
+  private start(run: ExecutionRun): void {
+    const execution = this.executor.execute(run, this.owner).finally(() => {
+      this.inFlight.delete(run.id);
       void this.pump();
     });
-    this.inFlight.set(runId, execution);
+    this.inFlight.set(run.id, execution);
   }
 
   /** Sleeps until the next run is due (a retry, an expiring lease), or at most MAX_IDLE_MS. */

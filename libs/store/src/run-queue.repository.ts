@@ -4,27 +4,29 @@
  * due again when their lease ends, and a live worker's heartbeat pushes that time forward.
  */
 import { RELAXED, type Database } from './database.js';
+import { EXECUTION_RUN_COLUMNS, executionRun, type ExecutionRun } from './run.repository.js';
 
 export class RunQueueRepository {
   constructor(private readonly db: Database) {}
 
-  async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<string[]> {
+  /** Answers the claimed runs as a worker executes them (the RETURNING saves reading each one again). */
+  async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<ExecutionRun[]> {
     const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
     // A lost claim (power loss) only means the run is claimed again: relaxed sync is enough.
     const rows = await this.db.batched(
       (tx) =>
-        tx.all<{ id: string }>(
+        tx.all(
           `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
        WHERE id IN (
          SELECT id FROM runs WHERE status IN ('queued', 'waiting', 'running') AND run_at <= ?
          ORDER BY run_at LIMIT ? ${lock}
        )
-       RETURNING id`,
+       RETURNING ${EXECUTION_RUN_COLUMNS}`,
           [owner, now + leaseMs, now, now, now, limit],
         ),
       RELAXED,
     );
-    return rows.map((row) => row.id);
+    return rows.map(executionRun);
   }
 
   /**

@@ -4,7 +4,7 @@
  * (it stalled past the expiry and another took over) records nothing, so each step's
  * outcome is recorded exactly once.
  */
-import { RELAXED, type Database, type Sql } from './database.js';
+import { RELAXED, type Database, type Row, type Sql } from './database.js';
 import type { RunStatus } from './entities/run.entity.js';
 import type { StepStatus } from './entities/run-step.entity.js';
 import type { AttemptStatus } from './entities/step-attempt.entity.js';
@@ -92,32 +92,41 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The columns of `runs` an ExecutionRun is made of (for a SELECT or a RETURNING). */
+export const EXECUTION_RUN_COLUMNS =
+  'id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested';
+
+export function executionRun(row: Row): ExecutionRun {
+  return {
+    id: String(row.id),
+    workflowId: String(row.workflow_id),
+    workflowVersion: String(row.workflow_version),
+    deliveryId: (row.delivery_id as string | null) ?? null,
+    triggerType: row.trigger_type as 'webhook' | 'cron',
+    trigger: JSON.parse(String(row.trigger)) as Record<string, unknown>,
+    status: row.status as RunStatus,
+    attempt: Number(row.attempt),
+    cancelRequested: Number(row.cancel_requested) === 1,
+  };
+}
+
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
   async loadExecution(runId: string): Promise<Execution | undefined> {
-    const [run] = await this.db.all(
-      `SELECT id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested FROM runs WHERE id = ?`,
-      [runId],
-    );
-    if (!run) return undefined;
-    const steps = await this.db.all(`SELECT step_id, status, output, attempts FROM run_steps WHERE run_id = ?`, [runId]);
+    const [row] = await this.db.all(`SELECT ${EXECUTION_RUN_COLUMNS} FROM runs WHERE id = ?`, [runId]);
+    return row ? this.loadRecorded(executionRun(row)) : undefined;
+  }
+
+  /** The run with what its earlier executions recorded: its steps and their attempts. */
+  async loadRecorded(run: ExecutionRun): Promise<Execution> {
+    const steps = await this.db.all(`SELECT step_id, status, output, attempts FROM run_steps WHERE run_id = ?`, [run.id]);
     const attempts = await this.db.all(
       `SELECT id, step_id, number, run_attempt, status FROM step_attempts WHERE run_id = ? ORDER BY number`,
-      [runId],
+      [run.id],
     );
     return {
-      run: {
-        id: String(run.id),
-        workflowId: String(run.workflow_id),
-        workflowVersion: String(run.workflow_version),
-        deliveryId: (run.delivery_id as string | null) ?? null,
-        triggerType: run.trigger_type as 'webhook' | 'cron',
-        trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
-        status: run.status as RunStatus,
-        attempt: Number(run.attempt),
-        cancelRequested: Number(run.cancel_requested) === 1,
-      },
+      run,
       steps: steps.map((step) => ({
         stepId: String(step.step_id),
         status: step.status as StepStatus,

@@ -16,7 +16,7 @@ import { DeliveryRepository, type NewDelivery, type NewRun } from './delivery.re
 import { PostgresListener } from './postgres-listener.js';
 import { RunControlRepository } from './run-control.repository.js';
 import { RunQueueRepository } from './run-queue.repository.js';
-import { LeaseLostError, RunRepository } from './run.repository.js';
+import { LeaseLostError, RunRepository, type ExecutionRun } from './run.repository.js';
 
 const T0 = 1_800_000_000_000;
 const LEASE = 1000;
@@ -134,6 +134,10 @@ for (const backend of backends) {
       return Number(row?.n);
     }
 
+    async function idsOf(claimed: Promise<ExecutionRun[]>): Promise<string[]> {
+      return (await claimed).map((run) => run.id);
+    }
+
     async function runRow(id: string) {
       const [row] = await storage.db.all<{
         status: string;
@@ -196,7 +200,7 @@ for (const backend of backends) {
         const oldest = await queued(T0);
         const middle = await queued(T0 + 1);
         await queued(T0 + 2);
-        const claimed = await a.queue.claim('worker-a', 2, T0 + 10, LEASE);
+        const claimed = await idsOf(a.queue.claim('worker-a', 2, T0 + 10, LEASE));
         assert.deepEqual([...claimed].sort(), [oldest, middle].sort());
         assert.deepEqual(await runRow(oldest), {
           status: 'running',
@@ -207,17 +211,24 @@ for (const backend of backends) {
         });
       });
 
+      it('answers each claimed run as its execution starts from it, the same as loading it', async () => {
+        const id = await queued(T0);
+        const [claimed] = await a.queue.claim('worker-a', 1, T0 + 10, LEASE);
+        assert.equal(claimed?.status, 'running');
+        assert.deepEqual(claimed, (await a.runs.loadExecution(id))?.run);
+      });
+
       it('leaves runs that are not yet due', async () => {
         await queued(T0 + 100);
-        assert.deepEqual(await a.queue.claim('worker-a', 10, T0 + 99, LEASE), []);
+        assert.deepEqual(await idsOf(a.queue.claim('worker-a', 10, T0 + 99, LEASE)), []);
         assert.equal((await a.queue.claim('worker-a', 10, T0 + 100, LEASE)).length, 1);
       });
 
       it('gives a leased run to another worker only once its lease has ended', async () => {
         const id = await queued();
-        assert.deepEqual(await a.queue.claim('worker-a', 1, T0, LEASE), [id]);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE - 1, LEASE), []);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE), [id]);
+        assert.deepEqual(await idsOf(a.queue.claim('worker-a', 1, T0, LEASE)), [id]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + LEASE - 1, LEASE)), []);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + LEASE, LEASE)), [id]);
         assert.equal((await runRow(id))?.lease_owner, 'worker-b');
       });
 
@@ -226,8 +237,8 @@ for (const backend of backends) {
         await a.queue.claim('worker-a', 1, T0, LEASE);
         assert.equal(await b.queue.heartbeat('worker-b', T0 + 800, LEASE), 0);
         assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE), 1);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE + 1, LEASE), []);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 800 + LEASE, LEASE), [id]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + LEASE + 1, LEASE)), []);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 800 + LEASE, LEASE)), [id]);
       });
 
       it('extends only the leases of the runs named, so a run its worker dropped can be taken over', async () => {
@@ -236,7 +247,7 @@ for (const backend of backends) {
         await a.queue.claim('worker-a', 2, T0, LEASE);
         assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE, [kept]), 1);
         assert.equal(await a.queue.heartbeat('worker-a', T0 + 800, LEASE, []), 0);
-        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + LEASE, LEASE), [dropped]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 2, T0 + LEASE, LEASE)), [dropped]);
       });
 
       it('hands released runs back to the queue at once', async () => {
@@ -244,9 +255,9 @@ for (const backend of backends) {
         const second = await queued();
         await a.queue.claim('worker-a', 2, T0, LEASE);
         assert.equal(await a.queue.release('worker-a', T0 + 5, [first]), 1);
-        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + 5, LEASE), [first]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 2, T0 + 5, LEASE)), [first]);
         assert.equal(await a.queue.release('worker-a', T0 + 6), 1);
-        assert.deepEqual(await b.queue.claim('worker-b', 2, T0 + 6, LEASE), [second]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 2, T0 + 6, LEASE)), [second]);
       });
 
       it('answers when the next run is due, as a number', async () => {
@@ -263,7 +274,7 @@ for (const backend of backends) {
         const worker = async (queue: RunQueueRepository, owner: string) => {
           const mine: string[] = [];
           for (;;) {
-            const claimed = await queue.claim(owner, 3, T0 + 100, 60_000);
+            const claimed = await idsOf(queue.claim(owner, 3, T0 + 100, 60_000));
             if (claimed.length === 0) break;
             mine.push(...claimed);
           }
@@ -299,7 +310,7 @@ for (const backend of backends) {
         await a.queue.claim('worker-a', 1, T0, LEASE);
         const first = uuidv7();
         await a.runs.beginAttempt('worker-a', id, step, { id: first, number: 1, runAttempt: 1 }, T0 + 10);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE), [id]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + LEASE, LEASE)), [id]);
 
         const late = { attemptId: first, status: 'succeeded' as const, startedAt: T0 + 10 };
         await assert.rejects(
@@ -435,8 +446,8 @@ for (const backend of backends) {
           attempt: 1,
           error: JSON.stringify(error),
         });
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 4999, LEASE), []);
-        assert.deepEqual(await b.queue.claim('worker-b', 1, T0 + 5000, LEASE), [id]);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 4999, LEASE)), []);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 5000, LEASE)), [id]);
       });
     });
 
