@@ -174,6 +174,22 @@ for (const backend of backends) {
         assert.deepEqual(row, { outcome: 'duplicate', run_id: first.runId, idempotency_key: null });
       });
 
+      // Only PostgreSQL has processes of the previous version alongside (rolling upgrades); SQLite has one process.
+      if (backend.name === 'PostgreSQL')
+        it('keeps the duplicate check of the previous version working during a rolling upgrade', async () => {
+          const first = await a.deliveries.accept(...arrival({ key: 'order-9' }));
+          const [again] = arrival({ key: 'order-9' });
+          // The statement the previous version sends: ON CONFLICT without the partial index's predicate.
+          const inserted = await storage.db.run(
+            `INSERT INTO deliveries (id, workflow_id, received_at, method, path, query, headers, body, body_truncated, ip, status, outcome,
+             reason, message, run_id, idempotency_key) VALUES (?, ?, ?, 'POST', 'p', '{}', '{}', NULL, 0, '127.0.0.1', 202, 'accepted',
+             NULL, NULL, NULL, ?) ON CONFLICT (workflow_id, idempotency_key) DO NOTHING`,
+            [again.id, again.workflowId, T0, 'order-9'],
+          );
+          assert.equal(inserted, 0);
+          assert.ok(first.runId);
+        });
+
       it('starts exactly one run when deliveries with the same key arrive at once', async () => {
         const results = await Promise.all(
           Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).deliveries.accept(...arrival({ key: 'order-2' }))),

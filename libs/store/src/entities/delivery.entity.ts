@@ -6,6 +6,7 @@ export type DeliveryOutcome = 'accepted' | 'duplicate' | 'filtered' | 'rejected'
 /** One request received on a known hook path, whatever was answered. */
 @Entity('deliveries')
 @Index('deliveries_workflow', ['workflowId', 'id'])
+// Partial on SQLite; on PostgreSQL still the full index until a later release (see the 1764500000000 migration).
 @Index('deliveries_idempotency', ['workflowId', 'idempotencyKey'], { unique: true, where: 'idempotency_key IS NOT NULL' })
 export class DeliveryEntity {
   /** Time-ordered (UUIDv7), so ordering by id is ordering by arrival. */
