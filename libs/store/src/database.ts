@@ -40,7 +40,9 @@ export interface Database extends Sql {
    * Like `transaction`, for short work from many concurrent callers (intake): on SQLite the
    * work that arrives while a commit is syncing shares the next transaction and its one sync
    * to disk (group commit); each caller's promise settles only after that commit. A caller's
-   * work that throws is rolled back alone (a savepoint) and does not fail the others.
+   * work that throws is rolled back alone and does not fail the others: on SQLite the batch then
+   * runs again, with a savepoint for each caller's work, so `work` may run twice and must do
+   * nothing but SQL.
    */
   batched<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
