@@ -79,7 +79,10 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
         const free = this.config.workerConcurrency - this.inFlight.size;
         if (free <= 0) break;
         const claimed = await this.queue.claim(this.owner, free, Date.now(), this.config.leaseMs);
-        for (const run of claimed) this.start(run);
+        // A run still executing here comes back when its lease ran out unrenewed (heartbeats
+        // failing): the claim renewed it, and the execution in flight goes on; a second one would
+        // pass the same lease checks.
+        for (const run of claimed) if (!this.inFlight.has(run.id)) this.start(run);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
     } catch (error) {

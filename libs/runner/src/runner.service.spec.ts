@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { loadConfig } from '#libs/config';
+import { RunSignal, type ExecutionRun, type RunQueueRepository, type Storage } from '#libs/store';
+import type { RunExecutor } from './run.executor.js';
+import { RunnerService } from './runner.service.js';
+
+const RUN: ExecutionRun = {
+  id: 'run-1',
+  workflowId: 'w',
+  workflowVersion: 'v1',
+  deliveryId: null,
+  triggerType: 'cron',
+  trigger: {},
+  status: 'running',
+  attempt: 1,
+  cancelRequested: false,
+};
+
+describe('RunnerService', () => {
+  it('does not start a second execution of a run it is still executing when a claim hands it back', async () => {
+    // The second claim answers the same run, as after its lease ran out while heartbeats failed.
+    let claims = 0;
+    const queue = {
+      claim: async () => (++claims <= 2 ? [RUN] : []),
+      heartbeat: async () => 0,
+      nextDueAt: async () => undefined,
+      release: async () => 0,
+    } as unknown as RunQueueRepository;
+    const started: string[] = [];
+    let finish = (): void => undefined;
+    const executor = {
+      execute: (run: ExecutionRun) => {
+        started.push(run.id);
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    } as unknown as RunExecutor;
+    const storage = { location: { kind: 'postgres', url: 'postgres://unused' } } as unknown as Storage;
+    const service = new RunnerService(queue, executor, new RunSignal(), loadConfig({}), storage);
+    await service.onApplicationBootstrap();
+    await service.pump();
+    for (let i = 0; i < 20 && claims < 2; i++) await tick();
+    assert.equal(claims, 2);
+    assert.deepEqual(started, ['run-1']);
+    finish();
+    await service.beforeApplicationShutdown();
+  });
+});
