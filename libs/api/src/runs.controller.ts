@@ -105,7 +105,10 @@ export class RunsController {
 
   @Post(':id/cancel')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Cancel a queued or waiting run', description: 'A running run is asked to stop after its current step.' })
+  @ApiOperation({
+    summary: 'Cancel a queued or waiting run',
+    description: 'A running run is asked to stop: it stops the next time it records a step, and before its next `http` step at the latest.',
+  })
   @ApiParam({ name: 'id', description: 'run id' })
   @ApiAcceptedResponse({
     schema: {
@@ -128,7 +131,12 @@ export class RunsController {
       'only a queued, waiting or running run can be cancelled',
     );
     if (result.status === 'running') {
-      return { runId: id, status: 'running', cancelRequested: true, message: 'the run stops after its current step' };
+      return {
+        runId: id,
+        status: 'running',
+        cancelRequested: true,
+        message: 'the run stops the next time it records a step, and before its next http step at the latest',
+      };
     }
     // A queued or waiting run finishes here, not in a worker, so it is counted here.
     this.metrics.runFinished(result.workflowId, 'cancelled');

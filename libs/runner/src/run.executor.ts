@@ -13,7 +13,9 @@ import { WorkflowVersions } from './workflow-versions.service.js';
 
 /**
  * Between steps: whether an operator asked to cancel (read with the run, then with each write),
- * and the records of steps held back until the run's next write.
+ * and the records of steps held back until the run's next write. Transforms running back to back
+ * write nothing between them, so a cancel is seen at the next write: before the next http attempt
+ * starts at the latest (that write checks it and starts nothing), or when the run ends.
  */
 interface Progress {
   cancelRequested: boolean;

@@ -30,7 +30,7 @@ export class RunControlRepository {
     return this.explain(runId);
   }
 
-  /** Cancels a queued or waiting run at once; a running one stops after its current step. */
+  /** Cancels a queued or waiting run at once; a running one stops when its worker next writes (see RunExecutor). */
   async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled'; workflowId: string } | { status: 'running' }>> {
     const error = JSON.stringify({ code: 'CANCELLED', message: 'cancelled by an operator' });
     const [cancelled] = await this.db.all<{ workflow_id: string }>(
