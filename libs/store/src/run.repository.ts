@@ -113,11 +113,6 @@ export function executionRun(row: Row): ExecutionRun {
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
-  async loadExecution(runId: string): Promise<Execution | undefined> {
-    const [row] = await this.db.all(`SELECT ${EXECUTION_RUN_COLUMNS} FROM runs WHERE id = ?`, [runId]);
-    return row ? this.loadRecorded(executionRun(row)) : undefined;
-  }
-
   /** The run with what its earlier executions recorded: its steps and their attempts. */
   async loadRecorded(run: ExecutionRun): Promise<Execution> {
     const steps = await this.db.all(`SELECT step_id, status, output, attempts FROM run_steps WHERE run_id = ?`, [run.id]);

@@ -17,6 +17,12 @@ export interface WorkflowStatus {
   workflow?: Workflow;
 }
 
+/** A file's text, and what it compiled to. */
+interface CompiledFile {
+  text: string;
+  loaded: LoadedFile;
+}
+
 export class WorkflowRegistry {
   private statuses: WorkflowStatus[] = [];
   private byId = new Map<string, Workflow>();
@@ -26,7 +32,7 @@ export class WorkflowRegistry {
   private loading: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<(statuses: readonly WorkflowStatus[]) => void>();
   /** Each file's text and what it compiled to at the last load: an unchanged file is not compiled again. */
-  private compiled = new Map<string, { text: string; loaded: LoadedFile }>();
+  private compiled = new Map<string, CompiledFile>();
 
   constructor(
     readonly dir: string,
@@ -37,7 +43,7 @@ export class WorkflowRegistry {
   load(): Promise<WorkflowStatus[]> {
     const next = this.loading.then(async () => {
       const files = await listWorkflowFiles(this.dir);
-      const compiled = new Map<string, { text: string; loaded: LoadedFile }>();
+      const compiled = new Map<string, CompiledFile>();
       this.apply(await Promise.all(files.map((path) => this.loadFile(path, compiled))));
       this.compiled = compiled;
       for (const listener of this.listeners) listener(this.statuses);
@@ -143,7 +149,7 @@ export class WorkflowRegistry {
   }
 
   /** A file that can't be read is one invalid workflow, not a failed load. */
-  private async loadFile(path: string, compiled: Map<string, { text: string; loaded: LoadedFile }>): Promise<LoadedFile> {
+  private async loadFile(path: string, compiled: Map<string, CompiledFile>): Promise<LoadedFile> {
     const file = relative(this.dir, path);
     let text: string;
     try {
