@@ -216,6 +216,32 @@ steps:
       'the step in flight finished; the next one never started',
     );
   });
+  e2e('ends a run cancelled during a step that then fails, rather than waiting to retry it', async ({ hookflow, receiver }) => {
+    const target = await receiver();
+    target.script('/slow-busy', { status: 503, body: 'busy', delayMs: 1500 });
+    const server = await hookflow({
+      workflows: {
+        'busy.yaml': `id: busy
+steps:
+  - id: call
+    type: http
+    url: ${target.url}/slow-busy
+    retry: { attempts: 5, delay: 1h }
+`,
+      },
+    });
+    const accepted = await server.hook('busy', {});
+    await server.waitFor(() => target.requestsTo('/slow-busy').length === 1, 10_000, 'the step to be sending');
+    const asked = await server.api<{ status: string }>(`/api/runs/${accepted.body.runId}/cancel`, { method: 'POST' });
+    assert.equal(asked.body.status, 'running');
+    const run = await server.waitForRun(accepted.body.runId);
+    assert.equal(run.status, 'cancelled', 'cancelled when the attempt failed, not after the hour-long retry delay');
+    assert.deepEqual(run.error, { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'call' });
+    assert.deepEqual(
+      run.steps.map((step) => [step.id, step.status, step.attempts.map((attempt) => attempt.status)]),
+      [['call', 'failed', ['failed']]],
+    );
+  });
 });
 
 describe('process', () => {

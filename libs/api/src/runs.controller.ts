@@ -107,7 +107,9 @@ export class RunsController {
   @HttpCode(202)
   @ApiOperation({
     summary: 'Cancel a queued or waiting run',
-    description: 'A running run is asked to stop: it stops the next time it records a step, and before its next `http` step at the latest.',
+    description:
+      'A running run is asked to stop: it stops the next time it records a step, and before its next `http` step at the latest. ' +
+      'The step in flight finishes; if it fails, it is not retried.',
   })
   @ApiParam({ name: 'id', description: 'run id' })
   @ApiAcceptedResponse({

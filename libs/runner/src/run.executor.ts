@@ -7,7 +7,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import { Metrics } from '#libs/metrics';
-import { LeaseLostError, RunRepository, type ErrorInfo, type Execution, type ExecutionRun, type StepRecord } from '#libs/store';
+import {
+  cancelledByOperator,
+  LeaseLostError,
+  RunRepository,
+  type ErrorInfo,
+  type Execution,
+  type ExecutionRun,
+  type StepRecord,
+} from '#libs/store';
 import type { Step, Workflow } from '#libs/workflow';
 import { WorkflowVersions } from './workflow-versions.service.js';
 
@@ -84,8 +92,13 @@ export class RunExecutor {
         return;
       }
       if (next === 'cancel') {
-        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: step.id };
-        await this.runs.finishRun(owner, runId, { status: 'cancelled', error }, Date.now(), progress.heldBack);
+        await this.runs.finishRun(
+          owner,
+          runId,
+          { status: 'cancelled', error: cancelledByOperator(step.id) },
+          Date.now(),
+          progress.heldBack,
+        );
         this.metrics.runFinished(run.workflowId, 'cancelled');
         return;
       }
@@ -183,8 +196,14 @@ export class RunExecutor {
       { step: { ...ref, status, output, error }, attempt, finishedAt: now },
     ];
     if (delay !== undefined) {
-      await this.runs.finishSteps(owner, run.id, records('waiting'), { status: 'waiting', runAt: now + delay, error }, now);
-      this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
+      // An operator's cancel that came while the step ran ends the run here instead of after the delay.
+      const written = await this.runs.finishSteps(owner, run.id, records('waiting'), { status: 'waiting', runAt: now + delay, error }, now);
+      if (written.cancelRequested) {
+        this.metrics.runFinished(run.workflowId, 'cancelled');
+        this.logger.log({ msg: 'run cancelled instead of retried', runId: run.id, stepId: step.id });
+      } else {
+        this.logger.log({ msg: 'step will be retried', runId: run.id, stepId: step.id, delayMs: delay });
+      }
     } else {
       await this.runs.finishSteps(owner, run.id, records('failed'), { status: 'failed', error }, now);
       this.metrics.runFinished(run.workflowId, 'failed');

@@ -5,6 +5,7 @@ export { RunQueueRepository } from './run-queue.repository.js';
 export {
   RunRepository,
   LeaseLostError,
+  cancelledByOperator,
   type Execution,
   type ExecutionRun,
   type ExecutionStep,

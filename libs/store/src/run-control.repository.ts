@@ -7,6 +7,7 @@ import type { Database } from './database.js';
 import { INSERT_RUN, runParams } from './delivery.repository.js';
 import type { RunStatus } from './entities/run.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
+import { cancelledByOperator } from './run.repository.js';
 
 export type ControlResult<T = object> =
   { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
@@ -32,7 +33,7 @@ export class RunControlRepository {
 
   /** Cancels a queued or waiting run at once; a running one stops when its worker next writes (see RunExecutor). */
   async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled'; workflowId: string } | { status: 'running' }>> {
-    const error = JSON.stringify({ code: 'CANCELLED', message: 'cancelled by an operator' });
+    const error = JSON.stringify(cancelledByOperator());
     const [cancelled] = await this.db.all<{ workflow_id: string }>(
       `UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
        WHERE id = ? AND status IN ('queued', 'waiting') RETURNING workflow_id`,

@@ -184,6 +184,9 @@ export class RunRepository {
   /**
    * Records steps' outcomes (and their attempts'), in order, and the run's next state, in one
    * transaction; answers whether an operator has asked to cancel the run (checked before its next step).
+   * A run that would wait for a retry is cancelled instead when an operator asked to cancel it while
+   * the step ran (the answer's `cancelRequested` is then true): its waiting step is recorded as failed,
+   * and the run ends now rather than after the retry delay.
    */
   async finishSteps(
     owner: string,
@@ -195,10 +198,14 @@ export class RunRepository {
     return this.db.batched(async (tx) => {
       // The run's row comes first in every transaction of a run (the lease check), so that on
       // PostgreSQL two workers never lock a run's rows in opposite orders.
-      let cancelRequested = false;
-      if (run) await this.transition(tx, owner, runId, run, now);
-      else cancelRequested = await this.holdLease(tx, owner, runId, now);
-      for (const record of records) await this.writeStep(tx, runId, record);
+      const cancelRequested = run
+        ? (await this.transition(tx, owner, runId, run, now)) === 'cancelled' && run.status === 'waiting'
+        : await this.holdLease(tx, owner, runId, now);
+      for (const record of records) {
+        // Cancelled instead of waiting: the step will not be retried, so it failed.
+        const failed = run !== undefined && cancelRequested && record.step.status === 'waiting';
+        await this.writeStep(tx, runId, failed ? { ...record, step: { ...record.step, status: 'failed' } } : record);
+      }
       return { cancelRequested };
     }, RELAXED);
   }
@@ -271,22 +278,35 @@ export class RunRepository {
     return Number(held.cancel_requested) === 1;
   }
 
-  /** Moves the run out of `running` and frees its lease, if this worker still holds it. */
-  private async transition(tx: Sql, owner: string, runId: string, run: RunTransition, now: number): Promise<void> {
-    const changed =
-      run.status === 'waiting'
-        ? await tx.run(
-            `UPDATE runs SET status = 'waiting', run_at = ?, lease_owner = NULL, error = ?, updated_at = ?
-             WHERE id = ? AND lease_owner = ? AND status = 'running'`,
-            [run.runAt, json(run.error), now, runId, owner],
-          )
-        : await tx.run(
-            `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
-             WHERE id = ? AND lease_owner = ? AND status = 'running'`,
-            [run.status, run.status === 'succeeded' ? null : json(run.error), now, now, runId, owner],
-          );
+  /**
+   * Moves the run out of `running` and frees its lease, if this worker still holds it; answers the
+   * status it moved to. A wait for a retry becomes a cancel when an operator asked for one meanwhile.
+   */
+  private async transition(tx: Sql, owner: string, runId: string, run: RunTransition, now: number): Promise<RunStatus> {
+    if (run.status === 'waiting') {
+      const [moved] = await tx.all<{ status: RunStatus }>(
+        `UPDATE runs SET status = CASE WHEN cancel_requested = 1 THEN 'cancelled' ELSE 'waiting' END, run_at = ?, lease_owner = NULL,
+           error = CASE WHEN cancel_requested = 1 THEN ? ELSE ? END,
+           finished_at = CASE WHEN cancel_requested = 1 THEN ? ELSE finished_at END, updated_at = ?
+         WHERE id = ? AND lease_owner = ? AND status = 'running' RETURNING status`,
+        [run.runAt, json(cancelledByOperator(run.error.stepId)), json(run.error), now, now, runId, owner],
+      );
+      if (!moved) throw new LeaseLostError(runId);
+      return moved.status;
+    }
+    const changed = await tx.run(
+      `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
+       WHERE id = ? AND lease_owner = ? AND status = 'running'`,
+      [run.status, run.status === 'succeeded' ? null : json(run.error), now, now, runId, owner],
+    );
     if (changed === 0) throw new LeaseLostError(runId);
+    return run.status;
   }
+}
+
+/** The run's error when an operator cancelled it; `stepId`: the step it stopped at. */
+export function cancelledByOperator(stepId?: string): ErrorInfo {
+  return { code: 'CANCELLED', message: 'cancelled by an operator', ...(stepId === undefined ? {} : { stepId }) };
 }
 
 function json(value: unknown): string | null {

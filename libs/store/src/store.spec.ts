@@ -471,6 +471,42 @@ for (const backend of backends) {
         assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 4999, LEASE)), []);
         assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 5000, LEASE)), [id]);
       });
+
+      it('cancels a run instead of letting it wait for a retry when an operator asked while the step ran', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const attemptId = uuidv7();
+        await a.runs.beginAttempt('worker-a', id, step, { id: attemptId, number: 1, runAttempt: 1 }, T0);
+        assert.deepEqual(await a.control.cancel(id, T0 + 1), { ok: true, value: { status: 'running' } });
+        const error = { code: 'HTTP_503', message: 'receiver answered 503', stepId: 'notify' };
+        const written = await a.runs.finishSteps(
+          'worker-a',
+          id,
+          [
+            {
+              step: { ...step, status: 'waiting', error },
+              attempt: { attemptId, status: 'failed', httpStatus: 503, error, startedAt: T0 },
+              finishedAt: T0 + 2,
+            },
+          ],
+          { status: 'waiting', runAt: T0 + 5000, error },
+          T0 + 2,
+        );
+        assert.deepEqual(written, { cancelRequested: true });
+        const row = await runRow(id);
+        assert.equal(row?.status, 'cancelled');
+        assert.equal(row?.lease_owner, null);
+        assert.deepEqual(JSON.parse(String(row?.error)), { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' });
+        const execution = await loadExecution(id);
+        assert.equal(execution?.run.status, 'cancelled');
+        assert.deepEqual(
+          execution?.steps.map((s) => [s.stepId, s.status]),
+          [['notify', 'failed']],
+        );
+        assert.equal(await count('run_steps', 'run_id = ? AND finished_at = ?', [id, T0 + 2]), 1);
+        assert.equal(await count('runs', 'id = ? AND finished_at = ?', [id, T0 + 2]), 1);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 5000, LEASE)), []);
+      });
     });
 
     describe('operator actions', () => {
