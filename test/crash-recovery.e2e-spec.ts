@@ -5,7 +5,11 @@
  * the same Idempotency-Key. A durable retry wait survives the restart too.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe } from 'node:test';
+import Database from 'better-sqlite3';
 import { e2e } from './support/e2e.js';
 import type { Page, RunDetailView, RunView } from './support/hookflow.js';
 
@@ -156,4 +160,27 @@ steps:
       assert.deepEqual(sent.at(-1)!.json, { order: 42 });
     },
   );
+
+  e2e('a run whose stored trigger is damaged fails alone; the runs claimed with it still run', async ({ hookflow }, t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookflow-damaged-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const workflows = { 'echo.yaml': `id: echo\nsteps:\n  - id: copy\n    type: transform\n    expression: trigger.body\n` };
+    // Intake alone first, so that both runs are still queued when the database is damaged.
+    const web = await hookflow({ workflows, dir, env: { HOOKFLOW_ROLE: 'web' } });
+    const damaged = await web.hook('echo', { n: 1 });
+    const intact = await web.hook('echo', { n: 2 });
+    await web.stop();
+    const db = new Database(join(dir, 'hookflow.db'));
+    db.prepare(`UPDATE runs SET trigger = '{"body": {' WHERE id = ?`).run(damaged.body.runId);
+    db.close();
+
+    const server = await hookflow({ workflows, dir });
+    const failed = await server.waitForRun(damaged.body.runId);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.code, 'TRIGGER_UNREADABLE');
+    assert.equal(failed.trigger, '{"body": {', 'the API shows the damaged text as it is stored');
+    const done = await server.waitForRun(intact.body.runId);
+    assert.equal(done.status, 'succeeded');
+    assert.deepEqual(done.steps[0]?.output, { n: 2 });
+  });
 });

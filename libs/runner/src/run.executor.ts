@@ -60,6 +60,12 @@ export class RunExecutor {
     const execution = await this.runs.loadRecorded(claimed);
     const { run } = execution;
     const runId = run.id;
+    if (run.unreadableTrigger !== undefined) {
+      const message = `the stored trigger of this run is not valid JSON (${run.unreadableTrigger})`;
+      await this.runs.finishRun(owner, runId, { status: 'failed', error: { code: 'TRIGGER_UNREADABLE', message } }, Date.now());
+      this.metrics.runFinished(run.workflowId, 'failed');
+      return;
+    }
     const workflow = await this.versions.resolve(run.workflowId, run.workflowVersion);
     if (!workflow) {
       const message = `workflow "${run.workflowId}" version ${run.workflowVersion} is not available (its file changed and it no longer compiles)`;

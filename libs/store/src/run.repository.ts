@@ -22,6 +22,11 @@ export interface ExecutionRun {
   deliveryId: string | null;
   triggerType: 'webhook' | 'cron';
   trigger: Record<string, unknown>;
+  /**
+   * Set when the stored trigger is not valid JSON (a row edited by hand, a damaged file); `trigger`
+   * is then empty. The run must fail alone rather than fail the claim of the runs claimed with it.
+   */
+  unreadableTrigger?: string;
   status: RunStatus;
   attempt: number;
   cancelRequested: boolean;
@@ -97,17 +102,23 @@ export const EXECUTION_RUN_COLUMNS =
   'id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested';
 
 export function executionRun(row: Row): ExecutionRun {
-  return {
+  const run: ExecutionRun = {
     id: String(row.id),
     workflowId: String(row.workflow_id),
     workflowVersion: String(row.workflow_version),
     deliveryId: (row.delivery_id as string | null) ?? null,
     triggerType: row.trigger_type as 'webhook' | 'cron',
-    trigger: JSON.parse(String(row.trigger)) as Record<string, unknown>,
+    trigger: {},
     status: row.status as RunStatus,
     attempt: Number(row.attempt),
     cancelRequested: Number(row.cancel_requested) === 1,
   };
+  try {
+    run.trigger = JSON.parse(String(row.trigger)) as Record<string, unknown>;
+  } catch (error) {
+    run.unreadableTrigger = (error as Error).message;
+  }
+  return run;
 }
 
 export class RunRepository {
