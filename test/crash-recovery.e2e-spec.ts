@@ -179,6 +179,9 @@ steps:
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'TRIGGER_UNREADABLE');
     assert.equal(failed.trigger, '{"body": {', 'the API shows the damaged text as it is stored');
+    const replayed = await server.api<{ runId: string }>(`/api/runs/${damaged.body.runId}/replay`, { method: 'POST' });
+    assert.equal(replayed.status, 202, replayed.text);
+    assert.equal((await server.waitForRun(replayed.body.runId)).error?.code, 'TRIGGER_UNREADABLE', 'a replay copies the trigger as stored');
     const done = await server.waitForRun(intact.body.runId);
     assert.equal(done.status, 'succeeded');
     assert.deepEqual(done.steps[0]?.output, { n: 2 });

@@ -4,7 +4,6 @@
  */
 import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
-import { INSERT_RUN, runParams } from './delivery.repository.js';
 import type { RunStatus } from './entities/run.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
 import { cancelledByOperator } from './run.repository.js';
@@ -48,31 +47,32 @@ export class RunControlRepository {
     return this.explain(runId);
   }
 
-  /** A new run of the same trigger, on the given version (normally the one serving now). */
+  /**
+   * A new run of the same trigger, on the given version (normally the one serving now). The trigger
+   * is copied as it is stored, not parsed and written again.
+   */
   async replay(
     runId: string,
     version: (workflowId: string, original: string) => string,
     now: number,
   ): Promise<ControlResult<{ runId: string }>> {
-    const [run] = await this.db.all(`SELECT workflow_id, workflow_version, delivery_id, trigger_type, trigger FROM runs WHERE id = ?`, [
-      runId,
-    ]);
+    const [run] = await this.db.all<{ workflow_id: string; workflow_version: string }>(
+      `SELECT workflow_id, workflow_version FROM runs WHERE id = ?`,
+      [runId],
+    );
     if (!run) return { ok: false, reason: 'not-found' };
     const id = uuidv7();
-    const workflowId = String(run.workflow_id);
-    const replay = runParams({
-      id,
-      workflowId,
-      workflowVersion: version(workflowId, String(run.workflow_version)),
-      deliveryId: (run.delivery_id as string | null) ?? null,
-      triggerType: run.trigger_type as 'webhook' | 'cron',
-      trigger: JSON.parse(String(run.trigger)) as Record<string, unknown>,
-      createdAt: now,
+    const copied = await this.db.transaction(async (tx) => {
+      const inserted = await tx.run(
+        `INSERT INTO runs (id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, run_at, created_at, updated_at)
+         SELECT ?, workflow_id, ?, delivery_id, trigger_type, trigger, 'queued', 1, ?, ?, ? FROM runs WHERE id = ?`,
+        [id, version(run.workflow_id, run.workflow_version), now, now, now, runId],
+      );
+      if (inserted > 0) await notifyRunsQueued(this.db, tx);
+      return inserted > 0;
     });
-    await this.db.transaction(async (tx) => {
-      await tx.run(INSERT_RUN, replay);
-      await notifyRunsQueued(this.db, tx);
-    });
+    // Removed (retention) between the two statements.
+    if (!copied) return { ok: false, reason: 'not-found' };
     return { ok: true, value: { runId: id } };
   }
 
