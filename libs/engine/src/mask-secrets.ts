@@ -8,6 +8,17 @@
 export const MASK = '***';
 
 export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
+  const forms = secretForms(secrets);
+  if (forms.length === 0) return value;
+  return mask(value, forms, new WeakMap()) as T;
+}
+
+/**
+ * The forms to look for of each secret of at least 4 characters: as it is, URL-encoded, and
+ * JSON-escaped (a value with quotes, backslashes or control characters), longest first, so that
+ * a secret that contains another is masked whole.
+ */
+export function secretForms(secrets: Iterable<string>): string[] {
   const forms = new Set<string>();
   for (const secret of secrets) {
     if (secret.length < 4) continue;
@@ -15,10 +26,7 @@ export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
     forms.add(encodeURIComponentSafe(secret));
     forms.add(JSON.stringify(secret).slice(1, -1));
   }
-  // Longest first, so a secret that contains another is masked whole.
-  const values = [...forms].filter((form) => form.length >= 4).sort((a, b) => b.length - a.length);
-  if (values.length === 0) return value;
-  return mask(value, values, new WeakMap()) as T;
+  return [...forms].sort((a, b) => b.length - a.length);
 }
 
 function mask(value: unknown, secrets: readonly string[], seen: WeakMap<object, unknown>): unknown {

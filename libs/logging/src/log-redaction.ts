@@ -6,7 +6,7 @@
  * error message that quoted a URL. The second layer is what makes "never logged" hold for
  * values nobody thought to name.
  */
-import { MASK } from '#libs/engine';
+import { MASK, secretForms } from '#libs/engine';
 
 const SECRET_KEYS = ['secret', 'secrets', 'token', 'password', 'authorization', 'cookie', 'apiKey', 'api_key'];
 const SECRET_HEADERS = [
@@ -39,37 +39,17 @@ export const REDACT_PATHS: readonly string[] = [
   ]),
 ];
 
-/** Values shorter than this are not masked: they would garble every line and hide nothing (as in maskSecrets). */
-const MIN_SECRET_LENGTH = 4;
-
 export class SecretValueMask {
   private forms: string[] = [];
 
   /** Replaces the set of values to mask (called again when the workflows are reloaded). */
   set(values: Iterable<string>): void {
-    const forms = new Set<string>();
-    for (const value of values) {
-      if (value.length < MIN_SECRET_LENGTH) continue;
-      forms.add(value);
-      // The form a JSON log line gives a value with quotes, backslashes or control characters.
-      forms.add(JSON.stringify(value).slice(1, -1));
-      forms.add(encodeURIComponentSafe(value));
-    }
-    // Longest first, so a secret that contains another is masked whole.
-    this.forms = [...forms].sort((a, b) => b.length - a.length);
+    this.forms = secretForms(values);
   }
 
   apply(line: string): string {
     let masked = line;
     for (const form of this.forms) if (masked.includes(form)) masked = masked.split(form).join(MASK);
     return masked;
-  }
-}
-
-function encodeURIComponentSafe(value: string): string {
-  try {
-    return encodeURIComponent(value);
-  } catch {
-    return value;
   }
 }
