@@ -50,12 +50,12 @@ export class CronScheduler implements OnApplicationBootstrap, OnModuleDestroy {
       const key = `${workflow.cron!.schedule}@${workflow.cron!.timezone ?? ''}`;
       if (this.scheduled.get(name) === key) continue;
       this.remove(name);
-      this.add(name, workflow.id, key);
+      this.add(name, workflow, key);
     }
   }
 
-  private add(name: string, workflowId: string, key: string): void {
-    const workflow = this.registry.get(workflowId)!;
+  private add(name: string, workflow: Workflow, key: string): void {
+    const workflowId = workflow.id;
     const { schedule, timezone } = workflow.cron!;
     const next = nextTickOf(schedule, timezone);
     let expected = next(Date.now());
