@@ -184,6 +184,13 @@ steps:
     assert.equal(cancelled.body.status, 'cancelled');
     const run = await server.waitForRun(accepted.body.runId);
     assert.equal(run.status, 'cancelled');
+    assert.deepEqual(run.error, { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'call' });
+    assert.deepEqual(
+      run.steps.map((step) => [step.id, step.status, step.attempts.map((attempt) => attempt.status)]),
+      [['call', 'failed', ['failed']]],
+      'the step waiting for its retry will not be retried: it failed',
+    );
+    assert.ok(run.steps[0]?.finishedAt, 'the closed step has an end');
   });
   e2e('stops a running run before its next step when cancelled during a step', async ({ hookflow, receiver }) => {
     const target = await receiver();

@@ -65,6 +65,8 @@ export interface StepView {
   status: 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped';
   output: unknown;
   error: ErrorInfo | null;
+  startedAt: string;
+  finishedAt: string | null;
   attempts: AttemptView[];
 }
 

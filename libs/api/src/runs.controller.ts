@@ -109,7 +109,9 @@ export class RunsController {
     summary: 'Cancel a queued or waiting run',
     description:
       'A running run is asked to stop: it stops the next time it records a step, and before its next `http` step at the latest. ' +
-      'The step in flight finishes; if it fails, it is not retried.',
+      'The step in flight finishes: if it fails with a retryable error, the run is cancelled instead of retried; ' +
+      'if it fails otherwise, the run fails; if it was the last step and succeeds, the run succeeds. ' +
+      'A step left waiting for a retry is closed as failed.',
   })
   @ApiParam({ name: 'id', description: 'run id' })
   @ApiAcceptedResponse({
@@ -137,7 +139,8 @@ export class RunsController {
         runId: id,
         status: 'running',
         cancelRequested: true,
-        message: 'the run stops the next time it records a step, and before its next http step at the latest',
+        message:
+          'the run stops the next time it records a step, and before its next http step at the latest; the step in flight finishes and is not retried',
       };
     }
     // A queued or waiting run finishes here, not in a worker, so it is counted here.

@@ -6,7 +6,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Database } from './database.js';
 import type { RunStatus } from './entities/run.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
-import { cancelledByOperator } from './run.repository.js';
+import { cancelledByOperator, closeCancelledSteps } from './run.repository.js';
 
 export type ControlResult<T = object> =
   { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
@@ -30,20 +30,32 @@ export class RunControlRepository {
     return this.explain(runId);
   }
 
-  /** Cancels a queued or waiting run at once; a running one stops when its worker next writes (see RunExecutor). */
+  /**
+   * Cancels a queued or waiting run at once (a step waiting for its retry is closed as failed, and
+   * the run's error names it); a running one stops when its worker next writes (see RunExecutor).
+   */
   async cancel(runId: string, now: number): Promise<ControlResult<{ status: 'cancelled'; workflowId: string } | { status: 'running' }>> {
-    const error = JSON.stringify(cancelledByOperator());
-    const [cancelled] = await this.db.all<{ workflow_id: string }>(
-      `UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
-       WHERE id = ? AND status IN ('queued', 'waiting') RETURNING workflow_id`,
-      [error, now, now, runId],
-    );
-    if (cancelled) return { ok: true, value: { status: 'cancelled', workflowId: cancelled.workflow_id } };
-    const requested = await this.db.run(`UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'`, [
-      now,
-      runId,
-    ]);
-    if (requested === 1) return { ok: true, value: { status: 'running' } };
+    // A run can move between `running` and `waiting` between the two UPDATEs: each is tried twice.
+    for (let tries = 0; tries < 2; tries++) {
+      const cancelled = await this.db.transaction(async (tx) => {
+        const [run] = await tx.all<{ workflow_id: string }>(
+          `UPDATE runs SET status = 'cancelled', error = ?, finished_at = ?, lease_owner = NULL, updated_at = ?
+           WHERE id = ? AND status IN ('queued', 'waiting') RETURNING workflow_id`,
+          [JSON.stringify(cancelledByOperator()), now, now, runId],
+        );
+        if (!run) return undefined;
+        const [stepId] = await closeCancelledSteps(tx, runId, now);
+        if (stepId !== undefined)
+          await tx.run(`UPDATE runs SET error = ? WHERE id = ?`, [JSON.stringify(cancelledByOperator(stepId)), runId]);
+        return run;
+      });
+      if (cancelled) return { ok: true, value: { status: 'cancelled', workflowId: cancelled.workflow_id } };
+      const requested = await this.db.run(`UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE id = ? AND status = 'running'`, [
+        now,
+        runId,
+      ]);
+      if (requested === 1) return { ok: true, value: { status: 'running' } };
+    }
     return this.explain(runId);
   }
 

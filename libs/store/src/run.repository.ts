@@ -97,6 +97,9 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** The error of an attempt a crash (or a cancel after one) cut short. */
+const INTERRUPTED_ERROR = JSON.stringify({ code: 'INTERRUPTED', message: 'the worker stopped before this attempt finished' });
+
 /** The columns of `runs` an ExecutionRun is made of (for a SELECT or a RETURNING). */
 export const EXECUTION_RUN_COLUMNS =
   'id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested';
@@ -170,13 +173,7 @@ export class RunRepository {
         await tx.run(
           `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at,
              error = ? WHERE run_id = ? AND step_id = ? AND status = 'running'`,
-          [
-            now,
-            now,
-            JSON.stringify({ code: 'INTERRUPTED', message: 'the worker stopped before this attempt finished' }),
-            runId,
-            step.stepId,
-          ],
+          [now, now, INTERRUPTED_ERROR, runId, step.stepId],
         );
       }
       await tx.run(
@@ -196,8 +193,8 @@ export class RunRepository {
    * Records steps' outcomes (and their attempts'), in order, and the run's next state, in one
    * transaction; answers whether an operator has asked to cancel the run (checked before its next step).
    * A run that would wait for a retry is cancelled instead when an operator asked to cancel it while
-   * the step ran (the answer's `cancelRequested` is then true): its waiting step is recorded as failed,
-   * and the run ends now rather than after the retry delay.
+   * the step ran (the answer's `cancelRequested` is then true): its step is closed as failed
+   * (closeCancelledSteps), and the run ends now rather than after the retry delay.
    */
   async finishSteps(
     owner: string,
@@ -209,14 +206,10 @@ export class RunRepository {
     return this.db.batched(async (tx) => {
       // The run's row comes first in every transaction of a run (the lease check), so that on
       // PostgreSQL two workers never lock a run's rows in opposite orders.
-      const cancelRequested = run
-        ? (await this.transition(tx, owner, runId, run, now)) === 'cancelled' && run.status === 'waiting'
-        : await this.holdLease(tx, owner, runId, now);
-      for (const record of records) {
-        // Cancelled instead of waiting: the step will not be retried, so it failed.
-        const failed = run !== undefined && cancelRequested && record.step.status === 'waiting';
-        await this.writeStep(tx, runId, failed ? { ...record, step: { ...record.step, status: 'failed' } } : record);
-      }
+      const cancelled = run ? (await this.transition(tx, owner, runId, run, now)) === 'cancelled' : false;
+      const cancelRequested = run ? cancelled && run.status === 'waiting' : await this.holdLease(tx, owner, runId, now);
+      for (const record of records) await this.writeStep(tx, runId, record);
+      if (cancelled) await closeCancelledSteps(tx, runId, now);
       return { cancelRequested };
     }, RELAXED);
   }
@@ -226,6 +219,7 @@ export class RunRepository {
     await this.db.batched(async (tx) => {
       await this.transition(tx, owner, runId, run, now);
       for (const record of finished) await this.writeStep(tx, runId, record);
+      if (run.status === 'cancelled') await closeCancelledSteps(tx, runId, now);
     }, RELAXED);
   }
 
@@ -313,6 +307,24 @@ export class RunRepository {
     if (changed === 0) throw new LeaseLostError(runId);
     return run.status;
   }
+}
+
+/**
+ * Closes what a cancelled run left open, in the transaction that cancels it: a step waiting for a
+ * retry, or cut short by a crash, will not go on, so it failed; an attempt still recorded as
+ * running was interrupted. Answers the steps closed.
+ */
+export async function closeCancelledSteps(tx: Sql, runId: string, now: number): Promise<string[]> {
+  await tx.run(
+    `UPDATE step_attempts SET status = 'interrupted', finished_at = ?, duration_ms = ? - started_at, error = ?
+     WHERE run_id = ? AND status = 'running'`,
+    [now, now, INTERRUPTED_ERROR, runId],
+  );
+  const closed = await tx.all<{ step_id: string }>(
+    `UPDATE run_steps SET status = 'failed', finished_at = ? WHERE run_id = ? AND status IN ('waiting', 'running') RETURNING step_id`,
+    [now, runId],
+  );
+  return closed.map((step) => step.step_id);
 }
 
 /** The run's error when an operator cancelled it; `stepId`: the step it stopped at. */

@@ -507,6 +507,41 @@ for (const backend of backends) {
         assert.equal(await count('runs', 'id = ? AND finished_at = ?', [id, T0 + 2]), 1);
         assert.deepEqual(await idsOf(b.queue.claim('worker-b', 1, T0 + 5000, LEASE)), []);
       });
+
+      it('closes the step of a run cancelled while it waited for a retry, and names it in the error', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        const attemptId = uuidv7();
+        await a.runs.beginAttempt('worker-a', id, step, { id: attemptId, number: 1, runAttempt: 1 }, T0);
+        const error = { code: 'HTTP_503', message: 'receiver answered 503', stepId: 'notify' };
+        const record = {
+          step: { ...step, status: 'waiting' as const, error },
+          attempt: { attemptId, status: 'failed' as const, httpStatus: 503, error, startedAt: T0 },
+          finishedAt: T0 + 1,
+        };
+        await a.runs.finishSteps('worker-a', id, [record], { status: 'waiting', runAt: T0 + 5000, error }, T0 + 1);
+        assert.deepEqual(await a.control.cancel(id, T0 + 2), { ok: true, value: { status: 'cancelled', workflowId: 'orders' } });
+        const row = await runRow(id);
+        assert.equal(row?.status, 'cancelled');
+        assert.deepEqual(JSON.parse(String(row?.error)), { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' });
+        assert.equal(await count('run_steps', 'run_id = ? AND status = ? AND finished_at = ?', [id, 'failed', T0 + 2]), 1);
+        assert.equal(await count('step_attempts', 'run_id = ? AND status = ?', [id, 'failed']), 1, 'the failed attempt stays as it was');
+      });
+
+      it('closes an attempt a crash cut short when the run is cancelled before it is resumed', async () => {
+        const id = await queued();
+        await a.queue.claim('worker-a', 1, T0, LEASE);
+        await a.runs.beginAttempt('worker-a', id, step, { id: uuidv7(), number: 1, runAttempt: 1 }, T0);
+        // worker-a dies mid-request; an operator asks to cancel; worker-b takes the run over.
+        assert.deepEqual(await a.control.cancel(id, T0 + 1), { ok: true, value: { status: 'running' } });
+        const [taken] = await b.queue.claim('worker-b', 1, T0 + LEASE + 1, LEASE);
+        assert.equal(taken?.cancelRequested, true);
+        const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' };
+        await b.runs.finishRun('worker-b', id, { status: 'cancelled', error }, T0 + LEASE + 2);
+        assert.equal((await runRow(id))?.status, 'cancelled');
+        assert.equal(await count('run_steps', 'run_id = ? AND status = ? AND finished_at = ?', [id, 'failed', T0 + LEASE + 2]), 1);
+        assert.equal(await count('step_attempts', 'run_id = ? AND status = ? AND finished_at = ?', [id, 'interrupted', T0 + LEASE + 2]), 1);
+      });
     });
 
     describe('operator actions', () => {
