@@ -186,4 +186,38 @@ steps:
     assert.equal(done.status, 'succeeded');
     assert.deepEqual(done.steps[0]?.output, { n: 2 });
   });
+
+  e2e('a run whose recorded step output is damaged fails instead of resuming from it', async ({ hookflow, receiver }, t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookflow-damaged-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const target = await receiver({ fallback: { status: 503, body: 'busy' } });
+    const workflows = {
+      'later.yaml': `id: later
+steps:
+  - id: first
+    type: transform
+    expression: '{ "n": trigger.body.n }'
+  - id: call
+    type: http
+    url: ${target.url}/later
+    json: 'steps.first'
+    retry: { attempts: 3, delay: 1s }
+`,
+    };
+    const before = await hookflow({ workflows, dir });
+    const accepted = await before.hook('later', { n: 1 });
+    await before.waitForRun(accepted.body.runId, ['waiting']);
+    await before.stop();
+    const db = new Database(join(dir, 'hookflow.db'));
+    db.prepare(`UPDATE run_steps SET output = '{"n": ' WHERE run_id = ? AND step_id = 'first'`).run(accepted.body.runId);
+    db.close();
+
+    target.setFallback({ status: 200, body: { ok: true } });
+    const server = await hookflow({ workflows, dir });
+    const failed = await server.waitForRun(accepted.body.runId);
+    assert.equal(failed.status, 'failed');
+    assert.equal(failed.error?.code, 'OUTPUT_UNREADABLE');
+    assert.equal(failed.error?.stepId, 'first');
+    assert.equal(target.requestsTo('/later').length, 1, 'the step after it was not sent again with a guessed input');
+  });
 });

@@ -60,10 +60,11 @@ export class RunExecutor {
     const execution = await this.runs.loadRecorded(claimed);
     const { run } = execution;
     const runId = run.id;
-    if (run.unreadableTrigger !== undefined) {
-      const message = `the stored trigger of this run is not valid JSON (${run.unreadableTrigger})`;
-      await this.runs.finishRun(owner, runId, { status: 'failed', error: { code: 'TRIGGER_UNREADABLE', message } }, Date.now());
+    const damaged = unreadable(execution);
+    if (damaged) {
+      await this.runs.finishRun(owner, runId, { status: 'failed', error: damaged }, Date.now());
       this.metrics.runFinished(run.workflowId, 'failed');
+      this.logger.warn({ msg: 'run failed', runId, code: damaged.code });
       return;
     }
     const workflow = await this.versions.resolve(run.workflowId, run.workflowVersion);
@@ -240,4 +241,16 @@ export class RunExecutor {
       };
     }
   }
+}
+
+/** What of a run's stored record cannot be read back, if anything: the run cannot go on from it. */
+function unreadable({ run, unreadableOutput }: Execution): ErrorInfo | undefined {
+  if (run.unreadableTrigger !== undefined) {
+    return { code: 'TRIGGER_UNREADABLE', message: `the stored trigger of this run is not valid JSON (${run.unreadableTrigger})` };
+  }
+  if (unreadableOutput) {
+    const { stepId, reason } = unreadableOutput;
+    return { code: 'OUTPUT_UNREADABLE', message: `the stored output of step "${stepId}" is not valid JSON (${reason})`, stepId };
+  }
+  return undefined;
 }

@@ -51,6 +51,11 @@ export interface Execution {
   run: ExecutionRun;
   steps: ExecutionStep[];
   attempts: ExecutionAttempt[];
+  /**
+   * Set when a recorded step's output is not valid JSON (a row edited by hand, a damaged file):
+   * the run cannot resume from it, and must fail rather than be retried forever.
+   */
+  unreadableOutput?: { stepId: string; reason: string };
 }
 
 export type RunTransition =
@@ -134,12 +139,12 @@ export class RunRepository {
       `SELECT id, step_id, number, run_attempt, status FROM step_attempts WHERE run_id = ? ORDER BY number`,
       [run.id],
     );
-    return {
+    const execution: Execution = {
       run,
       steps: steps.map((step) => ({
         stepId: String(step.step_id),
         status: step.status as StepStatus,
-        output: step.output === null ? undefined : (JSON.parse(String(step.output)) as unknown),
+        output: undefined,
         attempts: Number(step.attempts),
       })),
       attempts: attempts.map((attempt) => ({
@@ -150,6 +155,15 @@ export class RunRepository {
         status: attempt.status as AttemptStatus,
       })),
     };
+    for (const [index, step] of steps.entries()) {
+      if (step.output === null) continue;
+      try {
+        execution.steps[index]!.output = JSON.parse(String(step.output)) as unknown;
+      } catch (error) {
+        execution.unreadableOutput ??= { stepId: String(step.step_id), reason: (error as Error).message };
+      }
+    }
+    return execution;
   }
 
   /**
