@@ -230,11 +230,7 @@ export class RunRepository {
 
   /** Ends a run without a step of its own (all steps done, or cancelled between steps), after writing `finished`. */
   async finishRun(owner: string, runId: string, run: RunTransition, now: number, finished: readonly StepRecord[] = []): Promise<void> {
-    await this.db.batched(async (tx) => {
-      await this.transition(tx, owner, runId, run, now);
-      for (const record of finished) await this.writeStep(tx, runId, record);
-      if (run.status === 'cancelled') await closeCancelledSteps(tx, runId, now);
-    }, RELAXED);
+    await this.finishSteps(owner, runId, finished, run, now);
   }
 
   private async writeStep(tx: Sql, runId: string, { step, attempt, finishedAt }: StepRecord): Promise<void> {
