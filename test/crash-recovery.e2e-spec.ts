@@ -179,9 +179,10 @@ steps:
     assert.equal(failed.status, 'failed');
     assert.equal(failed.error?.code, 'TRIGGER_UNREADABLE');
     assert.equal(failed.trigger, '{"body": {', 'the API shows the damaged text as it is stored');
-    const replayed = await server.api<{ runId: string }>(`/api/runs/${damaged.body.runId}/replay`, { method: 'POST' });
-    assert.equal(replayed.status, 202, replayed.text);
-    assert.equal((await server.waitForRun(replayed.body.runId)).error?.code, 'TRIGGER_UNREADABLE', 'a replay copies the trigger as stored');
+    const replayed = await server.api<{ error?: { code: string } }>(`/api/runs/${damaged.body.runId}/replay`, { method: 'POST' });
+    assert.equal(replayed.status, 409, replayed.text);
+    assert.equal(replayed.body.error?.code, 'TRIGGER_UNREADABLE', 'a replay would only fail the same way: it is refused');
+    assert.equal((await server.api<{ items: unknown[] }>(`/api/runs?workflowId=echo`)).body.items.length, 2, 'no run was queued');
     const done = await server.waitForRun(intact.body.runId);
     assert.equal(done.status, 'succeeded');
     assert.deepEqual(done.steps[0]?.output, { n: 2 });

@@ -94,6 +94,7 @@ export class RunsController {
     },
   })
   @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
+  @ApiResponse({ status: 409, description: "the run's stored trigger is not valid JSON (`TRIGGER_UNREADABLE`)", ...ERRORS })
   async replay(@Param('id') id: string): Promise<Record<string, unknown>> {
     // A replay runs the version serving now (the usual reason to replay is a fixed workflow),
     // or the original version when the workflow is no longer served.
@@ -152,5 +153,7 @@ export class RunsController {
 function settle<T>(id: string, action: string, result: ControlResult<T>, conflict: string): T {
   if (result.ok) return result.value;
   if (result.reason === 'not-found') throw new ApiError('RUN_NOT_FOUND', `no run ${id}`);
+  if (result.reason === 'unreadable-trigger')
+    throw new ApiError('TRIGGER_UNREADABLE', `cannot ${action} run ${id}: its stored trigger is not valid JSON (${result.detail})`);
   throw new ApiError('INVALID_STATE', `cannot ${action} run ${id}: it is ${result.status}; ${conflict}`);
 }

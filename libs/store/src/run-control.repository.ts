@@ -9,7 +9,10 @@ import { notifyRunsQueued } from './run-notify.js';
 import { cancelledByOperator, closeCancelledSteps } from './run.repository.js';
 
 export type ControlResult<T = object> =
-  { ok: true; value: T } | { ok: false; reason: 'not-found' } | { ok: false; reason: 'conflict'; status: RunStatus };
+  | { ok: true; value: T }
+  | { ok: false; reason: 'not-found' }
+  | { ok: false; reason: 'conflict'; status: RunStatus }
+  | { ok: false; reason: 'unreadable-trigger'; detail: string };
 
 export class RunControlRepository {
   constructor(private readonly db: Database) {}
@@ -61,18 +64,24 @@ export class RunControlRepository {
 
   /**
    * A new run of the same trigger, on the given version (normally the one serving now). The trigger
-   * is copied as it is stored, not parsed and written again.
+   * is copied as it is stored, not written again; a trigger that is not valid JSON (a row edited by
+   * hand, a damaged file) is refused, as the new run could only fail with TRIGGER_UNREADABLE.
    */
   async replay(
     runId: string,
     version: (workflowId: string, original: string) => string,
     now: number,
   ): Promise<ControlResult<{ runId: string }>> {
-    const [run] = await this.db.all<{ workflow_id: string; workflow_version: string }>(
-      `SELECT workflow_id, workflow_version FROM runs WHERE id = ?`,
+    const [run] = await this.db.all<{ workflow_id: string; workflow_version: string; trigger: string }>(
+      `SELECT workflow_id, workflow_version, trigger FROM runs WHERE id = ?`,
       [runId],
     );
     if (!run) return { ok: false, reason: 'not-found' };
+    try {
+      JSON.parse(run.trigger);
+    } catch (error) {
+      return { ok: false, reason: 'unreadable-trigger', detail: (error as Error).message };
+    }
     const id = uuidv7();
     const copied = await this.db.transaction(async (tx) => {
       const inserted = await tx.run(

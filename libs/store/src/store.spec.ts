@@ -620,6 +620,16 @@ for (const backend of backends) {
         assert.equal(original?.run.status, 'failed');
         assert.deepEqual(await a.control.replay(uuidv7(), (_, v) => v, T0), { ok: false, reason: 'not-found' });
       });
+
+      it('refuses to replay a run whose stored trigger is not valid JSON, and queues nothing', async () => {
+        const id = await failedRun();
+        await storage.db.run(`UPDATE runs SET trigger = ? WHERE id = ?`, ['{"body": {', id]);
+        const result = await a.control.replay(id, (_, v) => v, T0 + 20);
+        assert.equal(result.ok, false);
+        assert.equal(!result.ok && result.reason, 'unreadable-trigger');
+        assert.match(!result.ok && result.reason === 'unreadable-trigger' ? result.detail : '', /JSON/);
+        assert.equal(await count('runs'), 1);
+      });
     });
   });
 }
