@@ -211,6 +211,7 @@ steps:
     await before.stop();
     const db = new Database(join(dir, 'hookflow.db'));
     db.prepare(`UPDATE run_steps SET output = '{"n": ' WHERE run_id = ? AND step_id = 'first'`).run(accepted.body.runId);
+    db.prepare(`UPDATE step_attempts SET error = 'HTTP 5' WHERE run_id = ? AND step_id = 'call'`).run(accepted.body.runId);
     db.close();
 
     target.setFallback({ status: 200, body: { ok: true } });
@@ -220,5 +221,11 @@ steps:
     assert.equal(failed.error?.code, 'OUTPUT_UNREADABLE');
     assert.equal(failed.error?.stepId, 'first');
     assert.equal(target.requestsTo('/later').length, 1, 'the step after it was not sent again with a guessed input');
+    assert.equal(failed.steps.find((step) => step.id === 'first')?.output, '{"n": ', 'the API shows the damaged text as it is stored');
+    assert.deepEqual(
+      failed.steps.find((step) => step.id === 'call')?.attempts[0]?.error,
+      { code: 'ERROR_UNREADABLE', message: 'the stored error is not valid JSON: HTTP 5' },
+      'a damaged error is still an error object',
+    );
   });
 });

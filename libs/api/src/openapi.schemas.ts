@@ -10,6 +10,7 @@ const errorInfo: SchemaObject = {
   type: 'object',
   nullable: true,
   properties: { code: { type: 'string' }, message: { type: 'string' }, stepId: { type: 'string' } },
+  description: 'code `ERROR_UNREADABLE` when the stored error is not valid JSON (a damaged record)',
 };
 
 export const ERROR_SCHEMA = {
@@ -68,8 +69,9 @@ export const RUN_DETAIL_SCHEMA: SchemaObject = {
       type: 'object',
       properties: {
         trigger: {
-          type: 'object',
-          description: 'what the steps saw as `trigger`: body, headers (secrets masked), query, method, path, ip, receivedAt, deliveryId',
+          description:
+            'what the steps saw as `trigger`: body, headers (secrets masked), query, method, path, ip, receivedAt, deliveryId. ' +
+            'An object; the stored text, as a string, when that is not valid JSON (a damaged record: the run fails with TRIGGER_UNREADABLE)',
         },
         steps: {
           type: 'array',
@@ -79,7 +81,10 @@ export const RUN_DETAIL_SCHEMA: SchemaObject = {
               id: { type: 'string' },
               position: { type: 'integer' },
               status: { type: 'string', enum: ['running', 'waiting', 'succeeded', 'failed', 'skipped'] },
-              output: { description: "the step's output (secrets masked)" },
+              output: {
+                description:
+                  "the step's output (secrets masked); the stored text, as a string, when that is not valid JSON (a damaged record: the run fails with OUTPUT_UNREADABLE)",
+              },
               error: errorInfo,
               startedAt: nullableDateTime,
               finishedAt: nullableDateTime,

@@ -12,7 +12,7 @@ export function presentRun(run: RunEntity): Record<string, unknown> {
     attempt: run.attempt,
     triggerType: run.triggerType,
     deliveryId: run.deliveryId,
-    error: run.error,
+    error: presentError(run.error),
     cancelRequested: run.cancelRequested === 1,
     nextAttemptAt: run.status === 'waiting' ? iso(run.runAt) : null,
     createdAt: iso(run.createdAt),
@@ -20,6 +20,19 @@ export function presentRun(run: RunEntity): Record<string, unknown> {
     startedAt: iso(run.startedAt),
     finishedAt: iso(run.finishedAt),
   };
+}
+
+/** Longest part of a damaged record's text shown in its place. */
+const UNREADABLE_SHOWN = 500;
+
+/**
+ * An error as recorded. A JSON column whose text is not JSON (a row edited by hand, a damaged file)
+ * comes back from storage as that text; an error is still shown as an error object then, so that
+ * clients reading `error.code` keep working.
+ */
+function presentError(error: unknown): unknown {
+  if (typeof error !== 'string') return error ?? null;
+  return { code: 'ERROR_UNREADABLE', message: `the stored error is not valid JSON: ${error.slice(0, UNREADABLE_SHOWN)}` };
 }
 
 export function presentRunDetail(detail: RunDetail): Record<string, unknown> {
@@ -31,7 +44,7 @@ export function presentRunDetail(detail: RunDetail): Record<string, unknown> {
       position: step.position,
       status: step.status,
       output: step.output ?? null,
-      error: step.error,
+      error: presentError(step.error),
       startedAt: iso(step.startedAt),
       finishedAt: iso(step.finishedAt),
       attempts: step.attemptList.map((attempt) => ({
@@ -39,7 +52,7 @@ export function presentRunDetail(detail: RunDetail): Record<string, unknown> {
         runAttempt: attempt.runAttempt,
         status: attempt.status,
         httpStatus: attempt.httpStatus,
-        error: attempt.error,
+        error: presentError(attempt.error),
         startedAt: iso(attempt.startedAt),
         finishedAt: iso(attempt.finishedAt),
         durationMs: attempt.durationMs,
