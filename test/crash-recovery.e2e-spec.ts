@@ -12,6 +12,7 @@ import { describe } from 'node:test';
 import Database from 'better-sqlite3';
 import { e2e } from './support/e2e.js';
 import type { Page, RunDetailView, RunView } from './support/hookflow.js';
+import { expectRunsCounted } from './support/metrics.js';
 
 const RUNS = 30;
 
@@ -186,6 +187,7 @@ steps:
     const done = await server.waitForRun(intact.body.runId);
     assert.equal(done.status, 'succeeded');
     assert.deepEqual(done.steps[0]?.output, { n: 2 });
+    await expectRunsCounted(server, 'echo', { failed: 1, succeeded: 1 });
   });
 
   e2e('a run whose recorded step output is damaged fails instead of resuming from it', async ({ hookflow, receiver }, t) => {
@@ -227,5 +229,6 @@ steps:
       { code: 'ERROR_UNREADABLE', message: 'the stored error is not valid JSON: HTTP 5' },
       'a damaged error is still an error object',
     );
+    await expectRunsCounted(server, 'later', { failed: 1 });
   });
 });

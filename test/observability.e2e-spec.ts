@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe } from 'node:test';
 import { e2e, shared } from './support/e2e.js';
 import type { HookAccepted } from './support/hookflow.js';
+import { metricSample as sample } from './support/metrics.js';
 
 const SECRET = 'supersecret123';
 
@@ -46,12 +47,6 @@ steps:
     type: transform
     expression: '1'
 `;
-}
-
-/** The value of one sample of the exposition text, by its exact name and labels. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** The JSON lines of a server's output (the harness adds a few plain-text markers of its own). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe } from 'node:test';
 import { e2e } from './support/e2e.js';
 import type { Page, RunDetailView, RunView, WorkflowView } from './support/hookflow.js';
+import { expectRunsCounted } from './support/metrics.js';
 
 const transform = (id: string, value: string) => `id: ${id}
 steps:
@@ -191,6 +192,7 @@ steps:
       'the step waiting for its retry will not be retried: it failed',
     );
     assert.ok(run.steps[0]?.finishedAt, 'the closed step has an end');
+    await expectRunsCounted(server, 'waits', { cancelled: 1 });
   });
   e2e('stops a running run before its next step when cancelled during a step', async ({ hookflow, receiver }) => {
     const target = await receiver();
@@ -222,6 +224,7 @@ steps:
       [['call', 'succeeded']],
       'the step in flight finished; the next one never started',
     );
+    await expectRunsCounted(server, 'two', { cancelled: 1 });
   });
   e2e('ends a run cancelled during a step that then fails, rather than waiting to retry it', async ({ hookflow, receiver }) => {
     const target = await receiver();
@@ -248,6 +251,7 @@ steps:
       run.steps.map((step) => [step.id, step.status, step.attempts.map((attempt) => attempt.status)]),
       [['call', 'failed', ['failed']]],
     );
+    await expectRunsCounted(server, 'busy', { cancelled: 1 });
   });
 });
 

@@ -1,0 +1,49 @@
+/** Reading Hookflow's `/metrics` (Prometheus text exposition) in e2e tests. */
+import type { Hookflow } from './hookflow.js';
+
+/** The value of one sample of the exposition text, by its exact name and labels. */
+export function metricSample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+/**
+ * The exposition text once `series` reads `value`. A counter moves just after the record it
+ * counts is written, so a test that has seen the record polls for the counter.
+ */
+export async function metricsWhen(server: Hookflow, series: string, value: number): Promise<string> {
+  return server.waitFor(
+    async () => {
+      const answer = await server.api('/metrics', { token: null });
+      return metricSample(answer.text, series) === value ? answer.text : undefined;
+    },
+    10_000,
+    `${series} to read ${value}`,
+  );
+}
+
+type FinishedStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/**
+ * Waits until `hookflow_runs_total` counts the workflow's finished runs exactly as `expected`
+ * (a status left out: none), so that a run counted twice or under another status fails the test.
+ */
+export async function expectRunsCounted(
+  server: Hookflow,
+  workflow: string,
+  expected: Partial<Record<FinishedStatus, number>>,
+): Promise<void> {
+  const statuses: FinishedStatus[] = ['succeeded', 'failed', 'cancelled'];
+  let seen: Record<string, number> = {};
+  await server
+    .waitFor(async () => {
+      const { text } = await server.api('/metrics', { token: null });
+      seen = Object.fromEntries(
+        statuses.map((status) => [status, metricSample(text, `hookflow_runs_total{workflow="${workflow}",status="${status}"}`) ?? 0]),
+      );
+      return statuses.every((status) => seen[status] === (expected[status] ?? 0)) || undefined;
+    }, 10_000)
+    .catch(() => {
+      throw new Error(`hookflow_runs_total for ${workflow}: expected ${JSON.stringify(expected)}, saw ${JSON.stringify(seen)}`);
+    });
+}
