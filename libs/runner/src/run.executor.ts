@@ -205,7 +205,7 @@ export class RunExecutor {
     if (delay !== undefined) {
       // An operator's cancel that came while the step ran ends the run here instead of after the delay.
       const written = await this.runs.finishSteps(owner, run.id, records('waiting'), { status: 'waiting', runAt: now + delay, error }, now);
-      if (written.cancelRequested) {
+      if (written.cancelledInsteadOfWaiting) {
         this.metrics.runFinished(run.workflowId, 'cancelled');
         this.logger.log({ msg: 'run cancelled instead of retried', runId: run.id, stepId: step.id });
       } else {

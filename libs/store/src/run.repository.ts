@@ -205,10 +205,12 @@ export class RunRepository {
 
   /**
    * Records steps' outcomes (and their attempts'), in order, and the run's next state, in one
-   * transaction; answers whether an operator has asked to cancel the run (checked before its next step).
-   * A run that would wait for a retry is cancelled instead when an operator asked to cancel it while
-   * the step ran (the answer's `cancelRequested` is then true): its step is closed as failed
-   * (closeCancelledSteps), and the run ends now rather than after the retry delay.
+   * transaction. The answer:
+   * - `cancelRequested` (no `run` given: the run goes on): an operator has asked to cancel it, so
+   *   its next step must not start;
+   * - `cancelledInsteadOfWaiting`: the run was to wait for a retry, but an operator asked to cancel
+   *   it while the step ran, so it is cancelled now rather than after the retry delay, and its step
+   *   is closed as failed (closeCancelledSteps).
    */
   async finishSteps(
     owner: string,
@@ -216,15 +218,15 @@ export class RunRepository {
     records: readonly StepRecord[],
     run: RunTransition | undefined,
     now: number,
-  ): Promise<{ cancelRequested: boolean }> {
+  ): Promise<{ cancelRequested: boolean; cancelledInsteadOfWaiting: boolean }> {
     return this.db.batched(async (tx) => {
       // The run's row comes first in every transaction of a run (the lease check), so that on
       // PostgreSQL two workers never lock a run's rows in opposite orders.
       const cancelled = run ? (await this.transition(tx, owner, runId, run, now)) === 'cancelled' : false;
-      const cancelRequested = run ? cancelled && run.status === 'waiting' : await this.holdLease(tx, owner, runId, now);
+      const cancelRequested = run ? false : await this.holdLease(tx, owner, runId, now);
       for (const record of records) await this.writeStep(tx, runId, record);
       if (cancelled) await closeCancelledSteps(tx, runId, now);
-      return { cancelRequested };
+      return { cancelRequested, cancelledInsteadOfWaiting: cancelled && run?.status === 'waiting' };
     }, RELAXED);
   }
 

@@ -436,6 +436,11 @@ for (const backend of backends) {
         assert.deepEqual(begun, { cancelRequested: true });
         assert.equal(await count('run_steps', 'run_id = ?', [id]), 0);
         assert.equal(await count('step_attempts', 'run_id = ?', [id]), 0);
+        assert.deepEqual(
+          await a.runs.finishSteps('worker-a', id, [], undefined, T0 + 4),
+          { cancelRequested: true, cancelledInsteadOfWaiting: false },
+          'a write between steps says the next one must not start',
+        );
         const error = { code: 'CANCELLED', message: 'cancelled by an operator', stepId: 'notify' };
         await a.runs.finishRun('worker-a', id, { status: 'cancelled', error }, T0 + 5, [held]);
         assert.equal((await runRow(id))?.status, 'cancelled');
@@ -492,7 +497,7 @@ for (const backend of backends) {
           { status: 'waiting', runAt: T0 + 5000, error },
           T0 + 2,
         );
-        assert.deepEqual(written, { cancelRequested: true });
+        assert.deepEqual(written, { cancelRequested: false, cancelledInsteadOfWaiting: true });
         const row = await runRow(id);
         assert.equal(row?.status, 'cancelled');
         assert.equal(row?.lease_owner, null);
