@@ -7,26 +7,12 @@ export function metricSample(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
-/**
- * The exposition text once `series` reads `value`. A counter moves just after the record it
- * counts is written, so a test that has seen the record polls for the counter.
- */
-export async function metricsWhen(server: Hookflow, series: string, value: number): Promise<string> {
-  return server.waitFor(
-    async () => {
-      const answer = await server.api('/metrics', { token: null });
-      return metricSample(answer.text, series) === value ? answer.text : undefined;
-    },
-    10_000,
-    `${series} to read ${value}`,
-  );
-}
-
 type FinishedStatus = 'succeeded' | 'failed' | 'cancelled';
 
 /**
- * Waits until `hookflow_runs_total` counts the workflow's finished runs exactly as `expected`
- * (a status left out: none), so that a run counted twice or under another status fails the test.
+ * Waits until `hookflow_runs_total` counts the workflow's finished runs as `expected` (a status left
+ * out: none); a run counted under another status fails the test. A counter moves just after the
+ * record it counts is written, so a test that has seen the record polls for the counter.
  */
 export async function expectRunsCounted(
   server: Hookflow,
