@@ -283,6 +283,14 @@ describe('process', () => {
     assert.equal((await server.waitForRun(accepted.body.runId)).status, 'succeeded');
   });
 
+  e2e('stops a second server started on the same SQLite file, and the first goes on', async ({ hookflow }) => {
+    const workflows = { 'echo.yaml': transform('echo', '1') };
+    const server = await hookflow({ workflows });
+    await assert.rejects(hookflow({ workflows, dir: server.dir }), /another Hookflow process is using this file/);
+    const accepted = await server.hook('echo', {});
+    assert.equal((await server.waitForRun(accepted.body.runId)).status, 'succeeded');
+  });
+
   e2e('serves HTTPS with HOOKFLOW_TLS_CERT and HOOKFLOW_TLS_KEY', async ({ hookflow }) => {
     const dir = join(process.cwd(), 'dist', `tls-${process.pid}-${Date.now()}`);
     execFileSync('mkdir', ['-p', dir]);

@@ -5,6 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
@@ -56,12 +57,15 @@ const MIGRATION_LOCK = '7525744205384590455';
 export async function openStorage(url: string): Promise<Storage> {
   const location = parseDatabaseUrl(url);
   let dataSource: DataSource | undefined;
+  let release: (() => void) | undefined;
   try {
+    if (location.kind === 'sqlite' && location.path !== ':memory:') release = holdFile(prepareFile(location.path));
     dataSource = dataSourceFor(location);
     await dataSource.initialize();
     await migrate(dataSource, location);
   } catch (error) {
     if (dataSource?.isInitialized) await dataSource.destroy().catch(() => undefined);
+    release?.();
     throw new Error(`cannot open storage at ${describeLocation(location)}: ${describeError(error)}`, { cause: error });
   }
   const pool = location.kind === 'postgres' ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
@@ -77,8 +81,31 @@ export async function openStorage(url: string): Promise<Storage> {
     pool,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
+      release?.();
     },
   };
+}
+
+/**
+ * One process per SQLite file: storage on SQLite assumes it (runs left running are orphans at
+ * start, rate-limit counters live in memory). While storage is open the process holds an
+ * exclusive lock on `<file>-lock`, an empty SQLite file of its own (left in place: removing a lock
+ * file races with the next process opening it), so that a second process on the same file stops at
+ * start; the database file itself stays open to other readers (`sqlite3`, backups). The operating
+ * system drops the lock when the process dies, kill -9 included.
+ */
+function holdFile(path: string): () => void {
+  const lock = new BetterSqlite3(`${path}-lock`, { timeout: 0 });
+  try {
+    lock.pragma('journal_mode = MEMORY'); // its journal, never written, stays in memory: no file beside it
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+    throw new Error('another Hookflow process is using this file: one process runs on a SQLite file (several share PostgreSQL)');
+  }
+  return () => lock.close();
 }
 
 function dataSourceFor(location: StorageLocation): DataSource {

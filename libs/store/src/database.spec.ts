@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import pg from 'pg';
@@ -70,6 +73,21 @@ describe('openStorage', () => {
       assert.doesNotMatch(error.message, /s3cret/);
       return true;
     });
+  });
+
+  it('opens a SQLite file for one holder at a time, and lets the next one in once it is closed', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookflow-hold-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const url = `sqlite:${join(dir, 'hookflow.db')}`;
+    const first = await openStorage(url);
+    await assert.rejects(
+      openStorage(url),
+      /^Error: cannot open storage at sqlite:.*hookflow\.db: another Hookflow process is using this file/,
+    );
+    assert.deepEqual(await first.db.all('SELECT 1 AS one'), [{ one: 1 }], 'the holder goes on');
+    await first.close();
+    const next = await openStorage(url);
+    await next.close();
   });
 
   it('describes SQLite locations by their path', () => {
