@@ -59,8 +59,10 @@ export async function openStorage(url: string): Promise<Storage> {
   let dataSource: DataSource | undefined;
   let release: (() => void) | undefined;
   try {
-    if (location.kind === 'sqlite' && location.path !== ':memory:') release = holdFile(prepareFile(location.path));
-    dataSource = dataSourceFor(location);
+    // A SQLite file (not `:memory:`), its folder created.
+    const file = location.kind === 'sqlite' && location.path !== ':memory:' ? prepareFile(location.path) : undefined;
+    if (file) release = holdFile(file);
+    dataSource = dataSourceFor(location, file);
     await dataSource.initialize();
     await migrate(dataSource, location);
   } catch (error) {
@@ -108,12 +110,12 @@ function holdFile(path: string): () => void {
   return () => lock.close();
 }
 
-function dataSourceFor(location: StorageLocation): DataSource {
+function dataSourceFor(location: StorageLocation, file: string | undefined): DataSource {
   if (location.kind === 'sqlite') {
     return new DataSource({
       type: 'better-sqlite3',
-      database: location.path === ':memory:' ? ':memory:' : prepareFile(location.path),
-      enableWAL: location.path !== ':memory:',
+      database: file ?? ':memory:',
+      enableWAL: file !== undefined,
       timeout: 5000,
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = FULL');
