@@ -1,4 +1,5 @@
 // The payload and workflow files the bench uses.
+import { createHmac } from 'node:crypto';
 
 /** A ~500-byte JSON webhook: an order event as a shop would send it. */
 export const PAYLOAD = JSON.stringify({
@@ -23,6 +24,19 @@ export const PAYLOAD = JSON.stringify({
   request: { id: 'req_9f8e7d6c5b4a' },
 });
 
+/**
+ * Every bench workflow checks a GitHub-style signature (HMAC-SHA256 of the body, in
+ * `X-Hub-Signature-256`), so the numbers include the signature check a real webhook needs.
+ * The secret reaches Hookflow as an environment variable, as a user's would.
+ */
+export const SECRET_ENV = { BENCH_WEBHOOK_SECRET: 'bench-secret-8c1f0e4d2b7a9365' };
+export const SIGNATURE_HEADERS = {
+  'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET_ENV.BENCH_WEBHOOK_SECRET).update(PAYLOAD).digest('hex')}`,
+};
+
+const AUTH = `
+    auth: { type: hmac, preset: github, secret: "{{secrets.BENCH_WEBHOOK_SECRET}}" }`;
+
 const SCHEMA = `
     schema:
       type: object
@@ -32,12 +46,13 @@ const SCHEMA = `
         type: { type: string }
         data: { type: object, required: [order] }`;
 
-/** Intake: a schema and one cheap transform, so runs cost little next to the intake itself. */
+/** Intake: a signature, a schema and one cheap transform, so runs cost little next to the intake itself. */
 export function intakeWorkflow(id) {
   return `id: ${id}
+secrets: [BENCH_WEBHOOK_SECRET]
 trigger:
   webhook:
-    path: bench/${id}${SCHEMA}
+    path: bench/${id}${AUTH}${SCHEMA}
 steps:
   - id: record
     type: transform
@@ -48,9 +63,10 @@ steps:
 /** End to end: a transform, a step gated by \`if\`, and an HTTP POST to the bench receiver. */
 export function endToEndWorkflow(id, receiverUrl) {
   return `id: ${id}
+secrets: [BENCH_WEBHOOK_SECRET]
 trigger:
   webhook:
-    path: bench/${id}${SCHEMA}
+    path: bench/${id}${AUTH}${SCHEMA}
 steps:
   - id: summary
     type: transform

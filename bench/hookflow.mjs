@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hookflowApi } from './api.mjs';
 import { startChild, stopChild } from './children.mjs';
+import { SECRET_ENV } from './fixtures.mjs';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = 'dist/apps/hookflow/src/main.js';
@@ -68,6 +69,7 @@ export async function startHookflow(name, dir, { workflows = {}, workflowsDir, d
       HOOKFLOW_WORKFLOWS_DIR: folder,
       HOOKFLOW_API_TOKEN: token,
       LOG_LEVEL: 'warn',
+      ...SECRET_ENV,
       ...env,
     },
   });

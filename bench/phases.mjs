@@ -6,14 +6,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { hammer } from './cannon.mjs';
 import { makeTempDir, memoryMb, removeTempDir, runScript, startChild, stopChild } from './children.mjs';
-import { endToEndWorkflow, intakeWorkflow, PAYLOAD } from './fixtures.mjs';
+import { endToEndWorkflow, intakeWorkflow, PAYLOAD, SECRET_ENV, SIGNATURE_HEADERS } from './fixtures.mjs';
 import { BUILD, startHookflow } from './hookflow.mjs';
 import { summariseProfile } from './profile.mjs';
 
 const SERVERS = fileURLToPath(new URL('./servers.mjs', import.meta.url));
 const SEED = fileURLToPath(new URL('./seed-runs.mjs', import.meta.url));
 const LOAD = fileURLToPath(new URL('./load-workflows.mjs', import.meta.url));
-const POST = { method: 'POST', headers: { 'content-type': 'application/json' }, body: PAYLOAD };
+const POST = { method: 'POST', headers: { 'content-type': 'application/json', ...SIGNATURE_HEADERS }, body: PAYLOAD };
 const INTAKE_CONNECTIONS = 50;
 const LIST_CONNECTIONS = 10;
 
@@ -182,7 +182,7 @@ export async function workflowLoad(settings, log) {
     log(`workflow load: ${readdirSync(folder).length} files (3-step workflows, each with a schema, JSONata, Handlebars)`);
     const registry = await runScript('load-workflows', LOAD, {
       args: [folder, '3'],
-      env: { HOOKFLOW_BENCH_BUILD: BUILD },
+      env: { HOOKFLOW_BENCH_BUILD: BUILD, ...SECRET_ENV },
       timeoutMs: 300_000,
     });
     if (registry.invalid > 0) throw new Error(`${registry.invalid} bench workflows did not load: ${registry.firstError}`);

@@ -192,10 +192,10 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       '',
       `Three servers run at once and are driven in turn with the same load: ${settings.rounds} rounds of ${settings.roundSeconds} s each after a ${settings.warmupSeconds} s warm-up,`,
       'the order rotating every round, 50 connections, closed loop (each connection sends its next request when the previous answer',
-      `arrives), a ${PAYLOAD_BYTES}-byte JSON order event.`,
+      `arrives), a ${PAYLOAD_BYTES}-byte JSON order event signed as GitHub signs its webhooks (\`X-Hub-Signature-256\`, HMAC-SHA256).`,
       '',
       '- `baseline`: a bare `node:http` server that reads the body, `JSON.parse`s it and answers `202` with a small JSON; it stores nothing.',
-      '- `hookflow`: Hookflow as `npm start` runs it, serving a workflow with a body schema and one transform. Its runs execute in',
+      '- `hookflow`: Hookflow as `npm start` runs it, serving a workflow that checks the signature and a body schema and has one transform. Its runs execute in',
       "  the background during its rounds, and its queue is drained after each round so that its work never overlaps another server's round.",
       '- `hookflow-web`: the same with `HOOKFLOW_ROLE=web`: intake alone, no runs executed. Its acknowledged deliveries are verified',
       '  to be stored with their runs `queued`.',
@@ -225,8 +225,8 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       '',
       '## End to end',
       '',
-      'A workflow of three steps: a JSONata transform, a transform gated by `if`, and an `http` POST (JSON body built by JSONata,',
-      'a Handlebars header) to a local receiver process that answers `200` at once. ' +
+      'A workflow that checks the signature and the body schema as above, with three steps: a JSONata transform, a transform gated by `if`,',
+      'and an `http` POST (JSON body built by JSONata, a Handlebars header) to a local receiver process that answers `200` at once. ' +
         `The bench sends deliveries for ${settings.e2eSeconds} s (at most ${num(settings.e2eMaxDeliveries)}) with 50 connections, then waits until every run has finished.`,
       'Runs/s = acknowledged runs ÷ (first delivery received → last run finished).',
       '',
