@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { DigestEncoding } from './auth.types.js';
-import { decodeDigest, matchesAnySecret } from './hmac.js';
+import { decodeDigest, hmac, matchesAnySecret } from './hmac.js';
 
 describe('decodeDigest', () => {
   const cases: Array<[string, DigestEncoding, string | undefined]> = [
@@ -36,4 +37,16 @@ describe('matchesAnySecret', () => {
       false,
     ));
   it('rejects when there are no secrets', () => assert.equal(matchesAnySecret([], [sign('a')], sign), false));
+});
+
+describe('hmac', () => {
+  it('signs with a string secret as its UTF-8 bytes, the same on every call', () => {
+    const expected = createHmac('sha256', Buffer.from('sécret-ü', 'utf8')).update('a.').update(Buffer.from('body')).digest('hex');
+    for (let call = 0; call < 3; call++) assert.equal(hmac('sha256', 'sécret-ü', 'a.', Buffer.from('body')).toString('hex'), expected);
+  });
+  it('signs with a key given as bytes, and with an empty secret', () => {
+    const key = Uint8Array.from([0, 255, 16]);
+    assert.equal(hmac('sha512', key, 'x').toString('hex'), createHmac('sha512', key).update('x').digest('hex'));
+    assert.equal(hmac('sha1', '', 'x').toString('hex'), createHmac('sha1', '').update('x').digest('hex'));
+  });
 });

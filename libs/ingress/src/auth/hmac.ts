@@ -1,13 +1,30 @@
 // The HMAC primitives every preset shares, so that decoding is strict (Buffer.from silently skips
 // bad characters) and every secret is tried against every signature without an early exit.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { DigestEncoding, HmacAlgorithm } from './auth.types.js';
-import { constantTimeEqual } from './constant-time.js';
+import { digestsEqual } from './constant-time.js';
 
 export function hmac(algorithm: HmacAlgorithm, key: string | Uint8Array, ...parts: Array<string | Uint8Array>): Buffer {
-  const mac = createHmac(algorithm, key);
+  const mac = createHmac(algorithm, typeof key === 'string' ? keyObject(key) : key);
   for (const part of parts) mac.update(part);
   return mac.digest();
+}
+
+/**
+ * Secrets as key objects, made once: Node converts a string key on every createHmac otherwise,
+ * which costs as much as the HMAC of a small body. Bounded, since reloads may bring new secrets.
+ */
+const keys = new Map<string, KeyObject>();
+const MAX_KEYS = 1000;
+
+function keyObject(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size >= MAX_KEYS) keys.clear();
+    key = createSecretKey(secret, 'utf8');
+    keys.set(secret, key);
+  }
+  return key;
 }
 
 const HEX = /^(?:[0-9a-fA-F]{2})+$/;
@@ -34,7 +51,7 @@ export function matchesAnySecret(
     if (secret === '') continue;
     const expected = sign(secret);
     if (expected === undefined) continue;
-    for (const signature of provided) matched = constantTimeEqual(expected, signature) || matched;
+    for (const signature of provided) matched = digestsEqual(expected, signature) || matched;
   }
   return matched;
 }
