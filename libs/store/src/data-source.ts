@@ -18,6 +18,7 @@ import { InitialSchema1764200000000 } from './migrations/1764200000000-initial-s
 import { CronTicks1764300000000 } from './migrations/1764300000000-cron-ticks.js';
 import { RateLimits1764400000000 } from './migrations/1764400000000-rate-limits.js';
 import { IdempotencyIndexPartial1764500000000 } from './migrations/1764500000000-idempotency-index-partial.js';
+import { RunFirstClaim1764600000000 } from './migrations/1764600000000-run-first-claim.js';
 
 export const ENTITIES = [WorkflowVersionEntity, DeliveryEntity, RunEntity, RunStepEntity, StepAttemptEntity];
 export const MIGRATIONS = [
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   CronTicks1764300000000,
   RateLimits1764400000000,
   IdempotencyIndexPartial1764500000000,
+  RunFirstClaim1764600000000,
 ];
 
 export type StorageLocation = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };

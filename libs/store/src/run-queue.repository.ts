@@ -9,19 +9,24 @@ import { EXECUTION_RUN_COLUMNS, executionRun, type ExecutionRun } from './run.re
 export class RunQueueRepository {
   constructor(private readonly db: Database) {}
 
-  /** Answers the claimed runs as a worker executes them (the RETURNING saves reading each one again). */
+  /**
+   * Answers the claimed runs as a worker executes them (the RETURNING saves reading each one
+   * again), each with whether this claim is its first: `SET` reads the row as it was, so
+   * `started_at IS NULL` there means no worker ever started the run.
+   */
   async claim(owner: string, limit: number, now: number, leaseMs: number): Promise<ExecutionRun[]> {
     const lock = this.db.dialect === 'postgres' ? 'FOR UPDATE SKIP LOCKED' : '';
     // A lost claim (power loss) only means the run is claimed again: relaxed sync is enough.
     const rows = await this.db.batched(
       (tx) =>
         tx.all(
-          `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
+          `UPDATE runs SET status = 'running', lease_owner = ?, run_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?,
+         first_claim = CASE WHEN started_at IS NULL THEN 1 ELSE 0 END
        WHERE id IN (
          SELECT id FROM runs WHERE status IN ('queued', 'waiting', 'running') AND run_at <= ?
          ORDER BY run_at LIMIT ? ${lock}
        )
-       RETURNING ${EXECUTION_RUN_COLUMNS}`,
+       RETURNING ${EXECUTION_RUN_COLUMNS}, first_claim`,
           [owner, now + leaseMs, now, now, now, limit],
         ),
       RELAXED,

@@ -30,6 +30,11 @@ export interface ExecutionRun {
   status: RunStatus;
   attempt: number;
   cancelRequested: boolean;
+  /**
+   * Set on a run as a claim answers it: whether that claim was the run's first. No worker has
+   * started the run before, so nothing of it is recorded yet.
+   */
+  firstClaim?: boolean;
 }
 
 export interface ExecutionStep {
@@ -121,6 +126,7 @@ export function executionRun(row: Row): ExecutionRun {
     attempt: Number(row.attempt),
     cancelRequested: Number(row.cancel_requested) === 1,
   };
+  if (row.first_claim !== undefined) run.firstClaim = Number(row.first_claim) === 1;
   try {
     run.trigger = JSON.parse(String(row.trigger)) as Record<string, unknown>;
   } catch (error) {
@@ -132,8 +138,12 @@ export function executionRun(row: Row): ExecutionRun {
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
-  /** The run with what its earlier executions recorded: its steps and their attempts. */
+  /**
+   * The run with what its earlier executions recorded: its steps and their attempts. A run
+   * claimed for the first time has none, and nothing is read.
+   */
   async loadRecorded(run: ExecutionRun): Promise<Execution> {
+    if (run.firstClaim) return { run, steps: [], attempts: [] };
     const steps = await this.db.all(`SELECT step_id, status, output, attempts FROM run_steps WHERE run_id = ?`, [run.id]);
     const attempts = await this.db.all(
       `SELECT id, step_id, number, run_attempt, status FROM step_attempts WHERE run_id = ? ORDER BY number`,

@@ -237,7 +237,30 @@ for (const backend of backends) {
         const id = await queued(T0);
         const [claimed] = await a.queue.claim('worker-a', 1, T0 + 10, LEASE);
         assert.equal(claimed?.status, 'running');
-        assert.deepEqual(claimed, (await loadExecution(id))?.run);
+        const { firstClaim, ...run } = claimed!;
+        assert.equal(firstClaim, true);
+        assert.deepEqual(run, (await loadExecution(id))?.run);
+      });
+
+      it('tells a run claimed for the first time, which has nothing to read back, from one started before', async () => {
+        const id = await queued();
+        const [first] = await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.equal(first?.firstClaim, true);
+        assert.deepEqual(await a.runs.loadRecorded(first!), { run: first, steps: [], attempts: [] });
+        await a.runs.beginAttempt('worker-a', id, { stepId: 'notify', position: 0 }, { id: uuidv7(), number: 1, runAttempt: 1 }, T0 + 1);
+
+        // Taken over once the lease ended: what the first worker recorded is read back.
+        const [takenOver] = await b.queue.claim('worker-b', 1, T0 + LEASE, LEASE);
+        assert.equal(takenOver?.firstClaim, false);
+        assert.deepEqual(
+          (await b.runs.loadRecorded(takenOver!)).steps.map((recorded) => [recorded.stepId, recorded.status]),
+          [['notify', 'running']],
+        );
+        // Handed back (a shutdown) and claimed again: not a first claim either.
+        assert.equal(await b.queue.release('worker-b', T0 + LEASE + 1), 1);
+        const [again] = await a.queue.claim('worker-a', 1, T0 + LEASE + 1, LEASE);
+        assert.equal(again?.firstClaim, false);
+        assert.equal((await a.runs.loadRecorded(again!)).attempts.length, 1);
       });
 
       it('leaves runs that are not yet due', async () => {

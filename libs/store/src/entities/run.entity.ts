@@ -63,4 +63,8 @@ export class RunEntity {
 
   @Column('bigint', { name: 'finished_at', nullable: true, transformer: msTransformer })
   finishedAt!: number | null;
+
+  /** 1 when the latest claim was the run's first (see the 1764600000000 migration); null before any claim. */
+  @Column('smallint', { name: 'first_claim', nullable: true })
+  firstClaim!: number | null;
 }
