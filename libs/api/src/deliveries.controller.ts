@@ -4,7 +4,7 @@ import { InspectionRepository, type DeliveryOutcome } from '#libs/store';
 import { ApiError } from './api.errors.js';
 import { ApiTokenGuard } from './api-token.guard.js';
 import { DELIVERY_DETAIL_SCHEMA, DELIVERY_SCHEMA, ERROR_SCHEMA, pageOf } from './openapi.schemas.js';
-import { presentDelivery } from './presenters.js';
+import { presentDelivery, presentDeliveryDetail } from './presenters.js';
 import { parseEnum, parseLimit } from './query.js';
 
 const OUTCOMES: DeliveryOutcome[] = ['accepted', 'duplicate', 'filtered', 'rejected'];
@@ -37,7 +37,7 @@ export class DeliveriesController {
       { ...(workflowId ? { workflowId } : {}), ...(outcome ? { outcome: parseEnum('outcome', outcome, OUTCOMES)! } : {}) },
       { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) },
     );
-    return { items: page.items.map((delivery) => presentDelivery(delivery, false)), nextCursor: page.nextCursor };
+    return { items: page.items.map(presentDelivery), nextCursor: page.nextCursor };
   }
 
   @Get(':id')
@@ -48,6 +48,6 @@ export class DeliveriesController {
   async get(@Param('id') id: string): Promise<Record<string, unknown>> {
     const delivery = await this.inspection.getDelivery(id);
     if (!delivery) throw new ApiError('DELIVERY_NOT_FOUND', `no delivery ${id}`);
-    return presentDelivery(delivery, true);
+    return presentDeliveryDetail(delivery);
   }
 }

@@ -1,9 +1,9 @@
 /** The API's JSON shapes: times as ISO strings, internal queue fields left out. */
-import type { DeliveryEntity, RunDetail, RunEntity } from '#libs/store';
+import type { DeliveryEntity, DeliverySummary, RunDetail, RunSummary } from '#libs/store';
 import { formatWorkflowError, type WorkflowStatus } from '#libs/workflow';
 import { iso } from './query.js';
 
-export function presentRun(run: RunEntity): Record<string, unknown> {
+export function presentRun(run: RunSummary): Record<string, unknown> {
   return {
     id: run.id,
     workflowId: run.workflowId,
@@ -61,7 +61,7 @@ export function presentRunDetail(detail: RunDetail): Record<string, unknown> {
   };
 }
 
-export function presentDelivery(delivery: DeliveryEntity, full: boolean): Record<string, unknown> {
+export function presentDelivery(delivery: DeliverySummary): Record<string, unknown> {
   return {
     id: delivery.id,
     workflowId: delivery.workflowId,
@@ -74,7 +74,17 @@ export function presentDelivery(delivery: DeliveryEntity, full: boolean): Record
     reason: delivery.reason,
     message: delivery.message,
     runId: delivery.runId,
-    ...(full ? { query: delivery.query, headers: delivery.headers, body: delivery.body, bodyTruncated: delivery.bodyTruncated === 1 } : {}),
+  };
+}
+
+/** A delivery with what it brought: its query, headers and body. */
+export function presentDeliveryDetail(delivery: DeliveryEntity): Record<string, unknown> {
+  return {
+    ...presentDelivery(delivery),
+    query: delivery.query,
+    headers: delivery.headers,
+    body: delivery.body,
+    bodyTruncated: delivery.bodyTruncated === 1,
   };
 }
 

@@ -21,6 +21,8 @@ export {
   decodeCursor,
   type Page,
   type RunDetail,
+  type RunSummary,
+  type DeliverySummary,
 } from './inspection.repository.js';
 export { WorkflowVersionRepository, type StoredVersion } from './workflow-version.repository.js';
 export { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';

@@ -1,10 +1,15 @@
 /**
- * Reads for the inspection API through TypeORM entities. Lists are newest first and paged by
- * an opaque cursor over the time-ordered id, so runs arriving while a client pages through
- * never shift a page: nothing is lost or repeated.
+ * Reads for the inspection API. Lists are newest first and paged by an opaque cursor over the
+ * time-ordered id, so runs arriving while a client pages through never shift a page: nothing is
+ * lost or repeated. Lists go through prepared statements and leave out the large columns (a
+ * run's trigger, a delivery's body and headers), which only the detail views show; TypeORM's
+ * query building and entity hydration cost more than the query itself on every page. The
+ * detail views read through TypeORM entities.
  */
-import { In, LessThan, type DataSource, type FindOptionsWhere } from 'typeorm';
+import { In, type DataSource } from 'typeorm';
+import type { Database, Row } from './database.js';
 import { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';
+import { jsonTransformer } from './entities/ms.transformer.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
 import { RunEntity, type RunStatus } from './entities/run.entity.js';
 import { StepAttemptEntity } from './entities/step-attempt.entity.js';
@@ -26,6 +31,35 @@ export class InvalidCursorError extends Error {
   }
 }
 
+/** A run as a list shows it: without its trigger and the queue's own fields. */
+export type RunSummary = Pick<
+  RunEntity,
+  | 'id'
+  | 'workflowId'
+  | 'workflowVersion'
+  | 'deliveryId'
+  | 'triggerType'
+  | 'status'
+  | 'attempt'
+  | 'runAt'
+  | 'error'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'cancelRequested'
+>;
+
+/** A delivery as a list shows it: without its query, headers and body. */
+export type DeliverySummary = Pick<
+  DeliveryEntity,
+  'id' | 'workflowId' | 'receivedAt' | 'method' | 'path' | 'ip' | 'status' | 'outcome' | 'reason' | 'message' | 'runId'
+>;
+
+const RUN_SUMMARY_COLUMNS =
+  'id, workflow_id, workflow_version, delivery_id, trigger_type, status, attempt, run_at, error, created_at, updated_at, started_at, finished_at, cancel_requested';
+const DELIVERY_SUMMARY_COLUMNS = 'id, workflow_id, received_at, method, path, ip, status, outcome, reason, message, run_id';
+
 export interface RunDetail {
   run: RunEntity;
   steps: Array<RunStepEntity & { attemptList: StepAttemptEntity[] }>;
@@ -45,36 +79,14 @@ export function decodeCursor(cursor: string): string {
 }
 
 export class InspectionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: Database,
+  ) {}
 
-  async listRuns(filter: { workflowId?: string; status?: RunStatus }, page: PageRequest): Promise<Page<RunEntity>> {
-    const where: FindOptionsWhere<RunEntity> = {};
-    if (filter.workflowId) where.workflowId = filter.workflowId;
-    if (filter.status) where.status = filter.status;
-    if (page.cursor) where.id = LessThan(decodeCursor(page.cursor));
-    const rows = await this.dataSource.getRepository(RunEntity).find({
-      where,
-      order: { id: 'DESC' },
-      take: page.limit + 1,
-      // The trigger (the delivery's body) is left for the detail view.
-      select: {
-        id: true,
-        workflowId: true,
-        workflowVersion: true,
-        deliveryId: true,
-        triggerType: true,
-        status: true,
-        attempt: true,
-        runAt: true,
-        error: true,
-        createdAt: true,
-        updatedAt: true,
-        startedAt: true,
-        finishedAt: true,
-        cancelRequested: true,
-      },
-    });
-    return paged(rows, page.limit);
+  async listRuns(filter: { workflowId?: string; status?: RunStatus }, page: PageRequest): Promise<Page<RunSummary>> {
+    const rows = await this.newestFirst('runs', RUN_SUMMARY_COLUMNS, { workflow_id: filter.workflowId, status: filter.status }, page);
+    return paged(rows.map(runSummary), page.limit);
   }
 
   async getRun(id: string): Promise<RunDetail | undefined> {
@@ -102,13 +114,14 @@ export class InspectionRepository {
     return Object.fromEntries(rows.map((row) => [row.status, Number(row.count)]));
   }
 
-  async listDeliveries(filter: { workflowId?: string; outcome?: DeliveryOutcome }, page: PageRequest): Promise<Page<DeliveryEntity>> {
-    const where: FindOptionsWhere<DeliveryEntity> = {};
-    if (filter.workflowId) where.workflowId = filter.workflowId;
-    if (filter.outcome) where.outcome = filter.outcome;
-    if (page.cursor) where.id = LessThan(decodeCursor(page.cursor));
-    const rows = await this.dataSource.getRepository(DeliveryEntity).find({ where, order: { id: 'DESC' }, take: page.limit + 1 });
-    return paged(rows, page.limit);
+  async listDeliveries(filter: { workflowId?: string; outcome?: DeliveryOutcome }, page: PageRequest): Promise<Page<DeliverySummary>> {
+    const rows = await this.newestFirst(
+      'deliveries',
+      DELIVERY_SUMMARY_COLUMNS,
+      { workflow_id: filter.workflowId, outcome: filter.outcome },
+      page,
+    );
+    return paged(rows.map(deliverySummary), page.limit);
   }
 
   async getDelivery(id: string): Promise<DeliveryEntity | undefined> {
@@ -118,6 +131,65 @@ export class InspectionRepository {
   async ping(): Promise<void> {
     await this.dataSource.query('SELECT 1');
   }
+
+  /**
+   * One page of `table`, newest first: the rows whose columns equal the given values (those
+   * given), older than the cursor, one more than the page so that the caller knows if another follows.
+   */
+  private newestFirst(table: string, columns: string, equal: Record<string, string | undefined>, page: PageRequest): Promise<Row[]> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    for (const [column, value] of Object.entries(equal)) {
+      if (value === undefined || value === '') continue;
+      conditions.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (page.cursor) {
+      conditions.push('id < ?');
+      params.push(decodeCursor(page.cursor));
+    }
+    const where = conditions.length > 0 ? ` WHERE ${conditions.join(' AND ')}` : '';
+    return this.db.all(`SELECT ${columns} FROM ${table}${where} ORDER BY id DESC LIMIT ?`, [...params, page.limit + 1]);
+  }
+}
+
+function runSummary(row: Row): RunSummary {
+  return {
+    id: String(row.id),
+    workflowId: String(row.workflow_id),
+    workflowVersion: String(row.workflow_version),
+    deliveryId: (row.delivery_id as string | null) ?? null,
+    triggerType: row.trigger_type as RunSummary['triggerType'],
+    status: row.status as RunStatus,
+    attempt: Number(row.attempt),
+    runAt: Number(row.run_at),
+    error: jsonTransformer.from(row.error) as RunSummary['error'],
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: numberOrNull(row.started_at),
+    finishedAt: numberOrNull(row.finished_at),
+    cancelRequested: Number(row.cancel_requested),
+  };
+}
+
+function deliverySummary(row: Row): DeliverySummary {
+  return {
+    id: String(row.id),
+    workflowId: String(row.workflow_id),
+    receivedAt: Number(row.received_at),
+    method: String(row.method),
+    path: String(row.path),
+    ip: String(row.ip),
+    status: Number(row.status),
+    outcome: row.outcome as DeliveryOutcome,
+    reason: (row.reason as string | null) ?? null,
+    message: (row.message as string | null) ?? null,
+    runId: (row.run_id as string | null) ?? null,
+  };
+}
+
+function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 function paged<T extends { id: string }>(rows: T[], limit: number): Page<T> {

@@ -50,7 +50,7 @@ export class StoreModule implements OnModuleInit, OnApplicationShutdown {
       repository(RunRepository, (storage) => new RunRepository(storage.db)),
       repository(RunControlRepository, (storage) => new RunControlRepository(storage.db)),
       repository(WorkflowVersionRepository, (storage) => new WorkflowVersionRepository(storage.db)),
-      repository(InspectionRepository, (storage) => new InspectionRepository(storage.dataSource)),
+      repository(InspectionRepository, (storage) => new InspectionRepository(storage.dataSource, storage.db)),
       { provide: RunSignal, useFactory: () => new RunSignal(), inject: [] },
     ];
     return { module: StoreModule, global: true, providers, exports: providers.map((provider) => provider.provide) };

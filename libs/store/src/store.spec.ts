@@ -13,6 +13,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, WITH_POSTGRES } from '../../../test/support/postgres.js';
 import { MIGRATIONS, openStorage, type Storage } from './data-source.js';
 import { DeliveryRepository, type NewDelivery, type NewRun } from './delivery.repository.js';
+import { InspectionRepository } from './inspection.repository.js';
 import { PostgresListener } from './postgres-listener.js';
 import { RunControlRepository } from './run-control.repository.js';
 import { RunQueueRepository } from './run-queue.repository.js';
@@ -50,6 +51,7 @@ function repositories(storage: Storage) {
     queue: new RunQueueRepository(storage.db),
     runs: new RunRepository(storage.db),
     control: new RunControlRepository(storage.db),
+    inspection: new InspectionRepository(storage.dataSource, storage.db),
   };
 }
 
@@ -214,6 +216,88 @@ for (const backend of backends) {
         await a.deliveries.accept(...arrival());
         await a.deliveries.accept(...arrival());
         assert.equal(await count('runs'), 4);
+      });
+    });
+
+    describe('inspection lists', () => {
+      it('pages runs newest first by cursor, filtered, as summaries without the trigger', async () => {
+        const ids: string[] = [];
+        for (const workflowId of ['orders', 'refunds', 'orders', 'orders']) {
+          ids.push((await a.deliveries.accept(...arrival({ workflowId, createdAt: T0 + ids.length }))).runId!);
+        }
+        const [claimed] = await a.queue.claim('worker-a', 1, T0 + 10, LEASE);
+        await a.runs.finishRun('worker-a', claimed!.id, { status: 'failed', error: { code: 'HTTP_STATUS', message: 'no' } }, T0 + 20);
+
+        const first = await a.inspection.listRuns({ workflowId: 'orders' }, { limit: 2 });
+        assert.deepEqual(
+          first.items.map((run) => run.id),
+          [ids[3], ids[2]],
+        );
+        assert.ok(first.nextCursor);
+        const second = await a.inspection.listRuns({ workflowId: 'orders' }, { limit: 2, cursor: first.nextCursor });
+        assert.deepEqual(
+          second.items.map((run) => run.id),
+          [ids[0]],
+        );
+        assert.equal(second.nextCursor, null);
+
+        const [failed] = (await a.inspection.listRuns({ status: 'failed' }, { limit: 10 })).items;
+        assert.deepEqual(failed, {
+          id: ids[0],
+          workflowId: 'orders',
+          workflowVersion: 'v1',
+          deliveryId: failed?.deliveryId,
+          triggerType: 'webhook',
+          status: 'failed',
+          attempt: 1,
+          runAt: T0 + 10 + LEASE,
+          error: { code: 'HTTP_STATUS', message: 'no' },
+          createdAt: T0,
+          updatedAt: T0 + 20,
+          startedAt: T0 + 10,
+          finishedAt: T0 + 20,
+          cancelRequested: 0,
+        });
+        assert.equal(typeof failed?.deliveryId, 'string');
+        assert.deepEqual((await a.inspection.listRuns({ workflowId: 'orders', status: 'queued' }, { limit: 10 })).items.length, 2);
+      });
+
+      it('shows an error whose stored text is not JSON as that text', async () => {
+        const id = (await a.deliveries.accept(...arrival())).runId!;
+        await storage.db.run(`UPDATE runs SET error = ? WHERE id = ?`, ['{not json', id]);
+        assert.equal((await a.inspection.listRuns({}, { limit: 1 })).items[0]?.error, '{not json');
+      });
+
+      it('pages deliveries newest first, filtered by outcome, without their query, headers and body', async () => {
+        const accepted = newDelivery();
+        await a.deliveries.accept(accepted, newRun(accepted.id));
+        const rejected = newDelivery({ status: 401, outcome: 'rejected', reason: 'INVALID_SIGNATURE', message: 'bad' });
+        await a.deliveries.record(rejected);
+        const page = await a.inspection.listDeliveries({ workflowId: 'orders' }, { limit: 1 });
+        assert.deepEqual(page.items, [
+          {
+            id: rejected.id,
+            workflowId: 'orders',
+            receivedAt: T0,
+            method: 'POST',
+            path: 'orders',
+            ip: '203.0.113.7',
+            status: 401,
+            outcome: 'rejected',
+            reason: 'INVALID_SIGNATURE',
+            message: 'bad',
+            runId: null,
+          },
+        ]);
+        const next = await a.inspection.listDeliveries({ workflowId: 'orders' }, { limit: 1, cursor: page.nextCursor! });
+        assert.deepEqual(
+          next.items.map((delivery) => delivery.id),
+          [accepted.id],
+        );
+        assert.deepEqual(
+          (await a.inspection.listDeliveries({ outcome: 'accepted' }, { limit: 5 })).items.map((delivery) => delivery.id),
+          [accepted.id],
+        );
       });
     });
 
