@@ -437,6 +437,12 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
       const cases: Array<[string | undefined, string | undefined, unknown]> = [
         ['application/json', '{"id":"o-1","items":[{"price":7}],"ok":true}', { id: 'o-1', items: [{ price: 7 }], ok: true }],
         ['application/json; charset=utf-8', '"just a string"', 'just a string'],
+        // Stored as the text it came as: layout, a byte-order mark and escapes make no difference to the run.
+        [
+          'application/json',
+          '\ufeff {\n  "id": "o-2",\n\t"note": "\\u00e9\\n\\ud83d\\ude00",\n  "n": [1.50, -2.5e0, 1E3]\n}\n',
+          { id: 'o-2', note: 'é\n😀', n: [1.5, -2.5, 1000] },
+        ],
         ['application/vnd.api+json', '{"data":{"type":"orders"}}', { data: { type: 'orders' } }],
         [
           'application/xml',

@@ -25,7 +25,16 @@ describe('parseBody accepts', () => {
     ['empty text', 'text/plain', '', '', 'text'],
   ];
   for (const [name, contentType, raw, body, kind] of cases) {
-    it(name, () => assert.deepEqual(parseBody(contentType, Buffer.from(raw)), { ok: true, body, kind }));
+    // A JSON body also comes back as its text (without a byte-order mark), to be stored as it came.
+    const json =
+      kind === 'json'
+        ? {
+            json: Buffer.from(raw)
+              .toString('utf8')
+              .replace(/^\ufeff/, ''),
+          }
+        : {};
+    it(name, () => assert.deepEqual(parseBody(contentType, Buffer.from(raw)), { ok: true, body, kind, ...json }));
   }
 
   it('keeps a form field named __proto__ as data', () => {

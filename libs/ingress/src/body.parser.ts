@@ -6,8 +6,10 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export type BodyKind = 'json' | 'xml' | 'form' | 'text' | 'empty';
 
+/** `json`: the body's text, which is valid JSON as it came (a stored copy need not be written again). */
 export type ParsedBody =
-  { ok: true; body: unknown; kind: BodyKind } | { ok: false; code: 'UNSUPPORTED_MEDIA_TYPE' | 'INVALID_BODY'; message: string };
+  | { ok: true; body: unknown; kind: BodyKind; json?: string }
+  | { ok: false; code: 'UNSUPPORTED_MEDIA_TYPE' | 'INVALID_BODY'; message: string };
 
 const XML_OPTIONS = {
   ignoreAttributes: false,
@@ -61,7 +63,7 @@ function kindOf(mediaType: string): Exclude<BodyKind, 'empty'> | undefined {
 function parseJson(text: string): ParsedBody {
   if (text.trim() === '') return invalid('body is empty; expected JSON');
   try {
-    return { ok: true, body: JSON.parse(text), kind: 'json' };
+    return { ok: true, body: JSON.parse(text), kind: 'json', json: text };
   } catch (error) {
     return invalid(`body is not valid JSON: ${(error as Error).message}`);
   }

@@ -32,7 +32,8 @@ export interface NewRun {
   workflowVersion: string;
   deliveryId: string | null;
   triggerType: 'webhook' | 'cron';
-  trigger: Record<string, unknown>;
+  /** A string is the trigger already written as JSON. */
+  trigger: Record<string, unknown> | string;
   createdAt: number;
 }
 
@@ -122,7 +123,7 @@ export function runParams(run: NewRun): unknown[] {
     run.workflowVersion,
     run.deliveryId,
     run.triggerType,
-    JSON.stringify(run.trigger),
+    typeof run.trigger === 'string' ? run.trigger : JSON.stringify(run.trigger),
     run.createdAt,
     run.createdAt,
     run.createdAt,
