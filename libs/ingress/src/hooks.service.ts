@@ -11,7 +11,7 @@ import { Metrics, type DeliveryMetricOutcome } from '#libs/metrics';
 import { DeliveryRepository, RunSignal, type NewDelivery } from '#libs/store';
 import { compileAllowlist, WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
 import { verifyAuth } from './auth/index.js';
-import { parseBody } from './body.parser.js';
+import { parseBody, type ParsedBody } from './body.parser.js';
 import { readBody } from './body.reader.js';
 import { clientIp, parseTrustProxy, type TrustProxy } from './client-ip.js';
 import { maskHeaders, truncateBody } from './header-mask.js';
@@ -49,9 +49,10 @@ interface Intake {
   ip: string;
   headers: Record<string, string>;
   raw?: Buffer;
-  /** The body's text when it is JSON, valid as it came. */
-  bodyJson?: string;
 }
+
+/** A body that parsed. */
+type Parsed = Extract<ParsedBody, { ok: true }>;
 
 @Injectable()
 export class HooksService implements OnModuleDestroy {
@@ -149,7 +150,6 @@ export class HooksService implements OnModuleDestroy {
     const parsed = parseBody(contentType, read.body);
     if (!parsed.ok) return this.reject(intake, parsed.code, parsed.message);
     const body = parsed.body;
-    intake.bodyJson = parsed.json;
     if (trigger.schema) {
       const violations = trigger.schema.validate(body);
       if (violations.length > 0) {
@@ -184,10 +184,10 @@ export class HooksService implements OnModuleDestroy {
         return this.reject(intake, 'IDEMPOTENCY_KEY_FAILED', `idempotencyKey: ${(failure as Error).message}`);
       }
     }
-    return this.accept(intake, body, idempotencyKey);
+    return this.accept(intake, parsed, idempotencyKey);
   }
 
-  private async accept(intake: Intake, body: unknown, idempotencyKey: string | null): Promise<HookAnswer> {
+  private async accept(intake: Intake, parsed: Parsed, idempotencyKey: string | null): Promise<HookAnswer> {
     const runId = uuidv7();
     const receivedAt = new Date(intake.receivedAt).toISOString();
     const result = await this.deliveries.accept(
@@ -198,7 +198,7 @@ export class HooksService implements OnModuleDestroy {
         workflowVersion: intake.workflow.version,
         deliveryId: intake.id,
         triggerType: 'webhook',
-        trigger: triggerJson(intake, body, receivedAt),
+        trigger: triggerJson(intake, parsed, receivedAt),
         createdAt: intake.receivedAt,
       },
     );
@@ -281,9 +281,9 @@ export class HooksService implements OnModuleDestroy {
  * A JSON body goes in as the text it came as, which parsed as JSON: serialising the parsed body
  * again cost more than anything else in building the run.
  */
-function triggerJson(intake: Intake, body: unknown, receivedAt: string): string {
+function triggerJson(intake: Intake, parsed: Parsed, receivedAt: string): string {
   const { hook } = intake;
-  const bodyJson = intake.bodyJson ?? JSON.stringify(body) ?? 'null';
+  const bodyJson = parsed.json ?? JSON.stringify(parsed.body) ?? 'null';
   const rest = JSON.stringify({
     headers: intake.headers,
     query: hook.query,

@@ -9,7 +9,7 @@
 import { In, type DataSource } from 'typeorm';
 import type { Database, Row } from './database.js';
 import { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';
-import { jsonTransformer } from './entities/ms.transformer.js';
+import { jsonTransformer, msTransformer } from './entities/ms.transformer.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
 import { RunEntity, type RunStatus } from './entities/run.entity.js';
 import { StepAttemptEntity } from './entities/step-attempt.entity.js';
@@ -166,8 +166,8 @@ function runSummary(row: Row): RunSummary {
     error: jsonTransformer.from(row.error) as RunSummary['error'],
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
-    startedAt: numberOrNull(row.started_at),
-    finishedAt: numberOrNull(row.finished_at),
+    startedAt: msTransformer.from(row.started_at) as number | null,
+    finishedAt: msTransformer.from(row.finished_at) as number | null,
     cancelRequested: Number(row.cancel_requested),
   };
 }
@@ -186,10 +186,6 @@ function deliverySummary(row: Row): DeliverySummary {
     message: (row.message as string | null) ?? null,
     runId: (row.run_id as string | null) ?? null,
   };
-}
-
-function numberOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
 }
 
 function paged<T extends { id: string }>(rows: T[], limit: number): Page<T> {
