@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { API_TOKENS, setupOpenApi } from '#libs/api';
 import type { HookflowConfig } from '#libs/config';
-import { setAsideHookContentType } from '#libs/ingress';
+import { HooksHttpHandler, HooksService } from '#libs/ingress';
 import { createLogger, RequestLog, requestId, type HookflowLogger } from '#libs/logging';
 import { WorkflowRegistry } from '#libs/workflow';
 import { AppModule } from './app.module.js';
@@ -28,8 +28,14 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
     requestTimeout: REQUEST_TIMEOUT_MS,
     connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
   };
+  // /hooks/* is answered before Fastify (hooks.http.ts), once the app exists; the rest is Fastify's.
+  let hooks: HooksHttpHandler | undefined;
   const adapter = new FastifyAdapter({
-    serverFactory: (handler: RequestListener) => {
+    serverFactory: (fastifyHandler: RequestListener) => {
+      const handler: RequestListener = (request, response) => {
+        if (hooks && HooksHttpHandler.serves(request.url)) hooks.handle(request, response);
+        else fastifyHandler(request, response);
+      };
       const server = https ? createHttpsServer({ ...https, ...timeouts }, handler) : createHttpServer(timeouts, handler);
       server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
       server.setTimeout(REQUEST_TIMEOUT_MS);
@@ -43,7 +49,6 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
   const fastify = adapter.getInstance();
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-  setAsideHookContentType(fastify);
   const log = createLogger(config.logLevel);
   const requests = new RequestLog(log.pino);
   if (config.servesWeb) requests.register(fastify);
@@ -55,7 +60,10 @@ export async function createApp(config: HookflowConfig): Promise<NestFastifyAppl
   const registry = app.get(WorkflowRegistry);
   requests.hookPaths = registry;
   maskSecretValues(log, registry, app.get<readonly string[]>(API_TOKENS));
-  if (config.servesWeb) setupOpenApi(app);
+  if (config.servesWeb) {
+    setupOpenApi(app);
+    hooks = new HooksHttpHandler(app.get(HooksService), requests);
+  }
   return app;
 }
 

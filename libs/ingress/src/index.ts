@@ -3,4 +3,4 @@ export { HooksService, type HookAnswer, type IncomingHook } from './hooks.servic
 export { INGRESS_STATUS, type IngressErrorCode } from './ingress.errors.js';
 export { signDelivery, verifyAuth, constantTimeEqual, type AuthSpec } from './auth/index.js';
 export { parseTrustProxy } from './client-ip.js';
-export { setAsideHookContentType } from './hook-content-type.js';
+export { HooksHttpHandler } from './hooks.http.js';

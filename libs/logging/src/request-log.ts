@@ -32,20 +32,23 @@ export class RequestLog {
       done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
-      const status = reply.statusCode;
-      const level = status >= 500 ? 'warn' : QUIET.test(request.url) ? 'debug' : 'info';
-      if (this.logger.isLevelEnabled(level)) {
-        this.logger[level]({
-          context: 'HTTP',
-          reqId: request.id,
-          method: request.method,
-          url: loggedPath(request.url, this.hookPaths),
-          status,
-          durationMs: Math.round(reply.elapsedTime * 10) / 10,
-          msg: 'request completed',
-        });
-      }
+      this.completed(request.id, request.method, request.url, reply.statusCode, reply.elapsedTime);
       done();
+    });
+  }
+
+  /** Logs a request once its response is sent (Fastify's, or one answered before Fastify, as /hooks/* is). */
+  completed(reqId: string, method: string, url: string, status: number, durationMs: number): void {
+    const level = status >= 500 ? 'warn' : QUIET.test(url) ? 'debug' : 'info';
+    if (!this.logger.isLevelEnabled(level)) return;
+    this.logger[level]({
+      context: 'HTTP',
+      reqId,
+      method,
+      url: loggedPath(url, this.hookPaths),
+      status,
+      durationMs: Math.round(durationMs * 10) / 10,
+      msg: 'request completed',
     });
   }
 }
