@@ -104,6 +104,13 @@ describe('readBody', () => {
     assert.equal(stream.destroyed, false);
   });
 
+  it('rejects when the stream closes before its end (the sender went away)', async () => {
+    const stream = new Readable({ read() {} });
+    stream.push('ab');
+    setImmediate(() => stream.destroy());
+    await assert.rejects(readBody(stream, 10), /closed before its body ended/);
+  });
+
   it('passes on a stream error', async () => {
     const stream = new Readable({ read() {} });
     stream.push('ab');
