@@ -27,11 +27,24 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return { cidrs };
 }
 
+/** Socket peers as formatted before: a sender's connection brings one address many times. */
+const formattedPeers = new Map<string, string>();
+const MAX_REMEMBERED_PEERS = 1000;
+
 export function clientIp(remoteAddress: string, forwardedFor: string | string[] | undefined, trust: TrustProxy): string {
+  if (trust === false) {
+    let formatted = formattedPeers.get(remoteAddress);
+    if (formatted === undefined) {
+      const remote = parseIpAddress(remoteAddress.trim());
+      formatted = remote ? format(remote) : remoteAddress;
+      if (formattedPeers.size >= MAX_REMEMBERED_PEERS) formattedPeers.clear();
+      formattedPeers.set(remoteAddress, formatted);
+    }
+    return formatted;
+  }
   const remote = parseIpAddress(remoteAddress.trim());
   // A socket always has a valid peer; if not, there is nothing better to say than what it reported.
   if (!remote) return remoteAddress;
-  if (trust === false) return format(remote);
 
   const chain = forwardedEntries(forwardedFor);
   if ('hops' in trust) {

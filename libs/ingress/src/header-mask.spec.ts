@@ -61,6 +61,9 @@ describe('maskHeaders', () => {
   it('masks every value of a repeated secret header', () =>
     assert.deepEqual(maskHeaders({ 'set-cookie': ['a=1', 'b=2'] }), { 'set-cookie': '***' }));
 
+  it('keeps a header named like an Object property as sent', () =>
+    assert.deepEqual(maskHeaders({ constructor: 'a', toString: 'b' }), { constructor: 'a', tostring: 'b' }));
+
   it('joins two spellings of the same name', () => assert.deepEqual(maskHeaders({ 'X-A': '1', 'x-a': '2' }), { 'x-a': '1, 2' }));
 
   it('masks a secret sent under two spellings', () =>

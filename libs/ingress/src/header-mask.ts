@@ -6,8 +6,18 @@ import { MASK } from '#libs/engine';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 const SECRET_PARTS = ['signature', 'hmac', 'token', 'secret', 'api-key', 'apikey', 'api_key', 'password'];
 
+/** Header names seen so far (lower case) and whether each is a secret: senders repeat the same few names. */
+const secretNames = new Map<string, boolean>();
+const MAX_REMEMBERED_NAMES = 1000;
+
 function isSecret(name: string): boolean {
-  return SECRET_HEADERS.has(name) || SECRET_PARTS.some((part) => name.includes(part));
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    secret = SECRET_HEADERS.has(name) || SECRET_PARTS.some((part) => name.includes(part));
+    if (secretNames.size >= MAX_REMEMBERED_NAMES) secretNames.clear();
+    secretNames.set(name, secret);
+  }
+  return secret;
 }
 
 /** `alsoSecret`: more header names to mask (lower case), such as a workflow's own auth header. */
@@ -16,14 +26,15 @@ export function maskHeaders(
   alsoSecret: readonly string[] = [],
 ): Record<string, string> {
   const masked: Record<string, string> = {};
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName of Object.keys(headers)) {
+    const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    const secret = isSecret(name) || alsoSecret.includes(name);
+    const secret = isSecret(name) || (alsoSecret.length > 0 && alsoSecret.includes(name));
     const text = Array.isArray(value) ? value.join(', ') : value;
     const kept = secret ? MASK : text;
     // Two spellings of one name (`X-A` and `x-a`) are one header.
-    masked[name] = name in masked && !secret ? `${masked[name]}, ${kept}` : kept;
+    masked[name] = Object.hasOwn(masked, name) && !secret ? `${masked[name]}, ${kept}` : kept;
   }
   return masked;
 }

@@ -48,6 +48,8 @@ interface Intake {
   receivedAt: number;
   ip: string;
   headers: Record<string, string>;
+  /** `headers` as JSON, written once for the delivery and the run's trigger. */
+  headersJson: string;
   raw?: Buffer;
 }
 
@@ -58,8 +60,9 @@ type Parsed = Extract<ParsedBody, { ok: true }>;
 export class HooksService implements OnModuleDestroy {
   private readonly logger = new Logger(HooksService.name);
   private readonly trustProxy: TrustProxy;
-  /** Allowlists compiled once per trigger object; a reload brings new trigger objects. */
+  /** Allowlists and custom auth header names worked out once per trigger object; a reload brings new trigger objects. */
   private readonly allowlists = new WeakMap<WebhookTrigger, (ip: string) => boolean>();
+  private readonly authHeaders = new WeakMap<WebhookTrigger, string[]>();
 
   constructor(
     private readonly registry: WorkflowRegistry,
@@ -86,6 +89,7 @@ export class HooksService implements OnModuleDestroy {
     if (!match || !trigger) return error('WORKFLOW_NOT_FOUND', `no workflow serves /hooks/${received.path}`);
     // A token in the path is a credential: what is stored and shown has it masked.
     const hook = match.pathToken === undefined ? received : { ...received, path: `${trigger.path}/${MASK}` };
+    const headers = maskHeaders(hook.headers, this.authHeaderNames(trigger));
     const intake: Intake = {
       id: uuidv7(),
       workflow: match.workflow,
@@ -93,7 +97,8 @@ export class HooksService implements OnModuleDestroy {
       hook,
       receivedAt: Date.now(),
       ip: clientIp(hook.remoteAddress, hook.headers['x-forwarded-for'], this.trustProxy),
-      headers: maskHeaders(hook.headers, authHeaderNames(trigger)),
+      headers,
+      headersJson: JSON.stringify(headers),
     };
     try {
       return await this.check(intake, match.pathToken);
@@ -253,7 +258,7 @@ export class HooksService implements OnModuleDestroy {
       method: intake.hook.method,
       path: intake.hook.path,
       query: intake.hook.query,
-      headers: intake.headers,
+      headers: intake.headersJson,
       body: capped ? capped.body : intake.raw ? intake.raw.toString('utf8') : null,
       bodyTruncated: capped?.truncated ?? false,
       ip: intake.ip,
@@ -264,6 +269,15 @@ export class HooksService implements OnModuleDestroy {
       runId,
       idempotencyKey: null,
     };
+  }
+
+  private authHeaderNames(trigger: WebhookTrigger): string[] {
+    let names = this.authHeaders.get(trigger);
+    if (!names) {
+      names = customAuthHeaders(trigger);
+      this.authHeaders.set(trigger, names);
+    }
+    return names;
   }
 
   private allowlist(trigger: WebhookTrigger): (ip: string) => boolean {
@@ -285,7 +299,6 @@ function triggerJson(intake: Intake, parsed: Parsed, receivedAt: string): string
   const { hook } = intake;
   const bodyJson = parsed.json ?? JSON.stringify(parsed.body) ?? 'null';
   const rest = JSON.stringify({
-    headers: intake.headers,
     query: hook.query,
     method: hook.method,
     path: hook.path,
@@ -293,11 +306,11 @@ function triggerJson(intake: Intake, parsed: Parsed, receivedAt: string): string
     receivedAt,
     deliveryId: intake.id,
   });
-  return `{"body":${bodyJson},${rest.slice(1)}`;
+  return `{"body":${bodyJson},"headers":${intake.headersJson},${rest.slice(1)}`;
 }
 
 /** Headers that carry a credential under a name of the workflow's choosing, masked like the well-known ones. */
-function authHeaderNames(trigger: WebhookTrigger): string[] {
+function customAuthHeaders(trigger: WebhookTrigger): string[] {
   return trigger.auth.flatMap((spec) => {
     if (spec.type === 'header') return [spec.header];
     if (spec.type === 'hmac' && spec.preset === 'generic') return [spec.header ?? 'x-signature'];

@@ -14,7 +14,8 @@ export interface NewDelivery {
   method: string;
   path: string;
   query: Record<string, unknown>;
-  headers: Record<string, string>;
+  /** A string is the headers already written as JSON. */
+  headers: Record<string, string> | string;
   body: string | null;
   bodyTruncated: boolean;
   ip: string;
@@ -103,7 +104,7 @@ function deliveryParams(d: NewDelivery): unknown[] {
     d.method,
     d.path,
     JSON.stringify(d.query),
-    JSON.stringify(d.headers),
+    typeof d.headers === 'string' ? d.headers : JSON.stringify(d.headers),
     d.body,
     d.bodyTruncated ? 1 : 0,
     d.ip,
