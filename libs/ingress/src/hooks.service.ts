@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { HookflowConfig } from '#libs/config';
 import { isTruthy, MASK } from '#libs/engine';
 import { Metrics, type DeliveryMetricOutcome } from '#libs/metrics';
-import { DeliveryRepository, RunSignal, type NewDelivery } from '#libs/store';
+import { DeliveryRepository, RunSignal, TRIGGER_FROM_DELIVERY, triggerJson, type NewDelivery } from '#libs/store';
 import { compileAllowlist, WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
 import { verifyAuth } from './auth/index.js';
 import { parseBody, type ParsedBody } from './body.parser.js';
@@ -194,19 +194,18 @@ export class HooksService implements OnModuleDestroy {
 
   private async accept(intake: Intake, parsed: Parsed, idempotencyKey: string | null): Promise<HookAnswer> {
     const runId = uuidv7();
-    const receivedAt = new Date(intake.receivedAt).toISOString();
-    const result = await this.deliveries.accept(
-      { ...this.record(intake, 202, 'accepted', null, null, runId), idempotencyKey },
-      {
-        id: runId,
-        workflowId: intake.workflow.id,
-        workflowVersion: intake.workflow.version,
-        deliveryId: intake.id,
-        triggerType: 'webhook',
-        trigger: triggerJson(intake, parsed, receivedAt),
-        createdAt: intake.receivedAt,
-      },
-    );
+    const delivery: NewDelivery = { ...this.record(intake, 202, 'accepted', null, null, runId), idempotencyKey };
+    const result = await this.deliveries.accept(delivery, {
+      id: runId,
+      workflowId: intake.workflow.id,
+      workflowVersion: intake.workflow.version,
+      deliveryId: intake.id,
+      triggerType: 'webhook',
+      // A JSON body as it came is the body the steps see: the trigger is the delivery's record.
+      // Other bodies reach the steps parsed (XML, a form), which the record does not hold.
+      trigger: parsed.json !== undefined ? TRIGGER_FROM_DELIVERY : parsedTrigger(intake, parsed),
+      createdAt: intake.receivedAt,
+    });
     this.observe(
       intake,
       result.duplicate ? 'duplicate' : 'accepted',
@@ -290,23 +289,19 @@ export class HooksService implements OnModuleDestroy {
   }
 }
 
-/**
- * The run's trigger as JSON: `{ body, headers, query, method, path, ip, receivedAt, deliveryId }`.
- * A JSON body goes in as the text it came as, which parsed as JSON: serialising the parsed body
- * again cost more than anything else in building the run.
- */
-function triggerJson(intake: Intake, parsed: Parsed, receivedAt: string): string {
+/** The run's trigger for a body that is not JSON (see run-trigger.ts in the store): with the body as parsed. */
+function parsedTrigger(intake: Intake, parsed: Parsed): string {
   const { hook } = intake;
-  const bodyJson = parsed.json ?? JSON.stringify(parsed.body) ?? 'null';
-  const rest = JSON.stringify({
-    query: hook.query,
+  return triggerJson({
+    deliveryId: intake.id,
+    body: JSON.stringify(parsed.body) ?? 'null',
+    headers: intake.headersJson,
+    query: JSON.stringify(hook.query),
     method: hook.method,
     path: hook.path,
     ip: intake.ip,
-    receivedAt,
-    deliveryId: intake.id,
+    receivedAt: intake.receivedAt,
   });
-  return `{"body":${bodyJson},"headers":${intake.headersJson},${rest.slice(1)}`;
 }
 
 /** Headers that carry a credential under a name of the workflow's choosing, masked like the well-known ones. */

@@ -6,6 +6,7 @@
 import type { Database, Sql } from './database.js';
 import type { DeliveryOutcome } from './entities/delivery.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
+import { TRIGGER_FROM_DELIVERY, triggerJson } from './run-trigger.js';
 
 export interface NewDelivery {
   id: string;
@@ -33,7 +34,10 @@ export interface NewRun {
   workflowVersion: string;
   deliveryId: string | null;
   triggerType: 'webhook' | 'cron';
-  /** A string is the trigger already written as JSON. */
+  /**
+   * A string is the trigger already written as JSON; TRIGGER_FROM_DELIVERY (for `accept`): the
+   * trigger is the delivery's record, whose body is JSON (see run-trigger.ts).
+   */
   trigger: Record<string, unknown> | string;
   createdAt: number;
 }
@@ -70,10 +74,28 @@ export class DeliveryRepository {
       } else {
         await tx.run(INSERT_DELIVERY, deliveryParams(delivery));
       }
-      await tx.run(INSERT_RUN, runParams(run));
+      await tx.run(INSERT_RUN, runParams(this.stored(run, delivery)));
       await notifyRunsQueued(this.db, tx);
       return { duplicate: false, runId: run.id };
     });
+  }
+
+  /** On PostgreSQL a trigger read from the delivery is written in full (run-trigger.ts). */
+  private stored(run: NewRun, delivery: NewDelivery): NewRun {
+    if (run.trigger !== TRIGGER_FROM_DELIVERY || this.db.dialect === 'sqlite') return run;
+    return {
+      ...run,
+      trigger: triggerJson({
+        deliveryId: delivery.id,
+        body: delivery.body ?? 'null',
+        headers: typeof delivery.headers === 'string' ? delivery.headers : JSON.stringify(delivery.headers),
+        query: JSON.stringify(delivery.query),
+        method: delivery.method,
+        path: delivery.path,
+        ip: delivery.ip,
+        receivedAt: delivery.receivedAt,
+      }),
+    };
   }
 
   private async recordDuplicate(tx: Sql, delivery: NewDelivery): Promise<AcceptResult> {

@@ -2,6 +2,7 @@ export { openStorage, parseDatabaseUrl, type Storage, type StorageLocation, ENTI
 export { DatabaseUnavailableError, isUnavailable, type Database, type Sql } from './database.js';
 export { DeliveryRepository, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
 export { RunQueueRepository } from './run-queue.repository.js';
+export { TRIGGER_FROM_DELIVERY, triggerJson, type TriggerFields } from './run-trigger.js';
 export {
   RunRepository,
   LeaseLostError,

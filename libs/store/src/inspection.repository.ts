@@ -13,6 +13,7 @@ import { jsonTransformer, msTransformer } from './entities/ms.transformer.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
 import { RunEntity, type RunStatus } from './entities/run.entity.js';
 import { StepAttemptEntity } from './entities/step-attempt.entity.js';
+import { TRIGGER_DELIVERY_MISSING, TRIGGER_FROM_DELIVERY, withDeliveryTriggers } from './run-trigger.js';
 
 export interface Page<T> {
   items: T[];
@@ -92,6 +93,7 @@ export class InspectionRepository {
   async getRun(id: string): Promise<RunDetail | undefined> {
     const run = await this.dataSource.getRepository(RunEntity).findOneBy({ id });
     if (!run) return undefined;
+    if ((run.trigger as unknown) === TRIGGER_FROM_DELIVERY) run.trigger = await this.triggerFromDelivery(run);
     const steps = await this.dataSource.getRepository(RunStepEntity).find({ where: { runId: id }, order: { position: 'ASC' } });
     const attempts = await this.dataSource
       .getRepository(StepAttemptEntity)
@@ -100,6 +102,14 @@ export class InspectionRepository {
       run,
       steps: steps.map((step) => Object.assign(step, { attemptList: attempts.filter((attempt) => attempt.stepId === step.stepId) })),
     };
+  }
+
+  /** The trigger a run reads from its delivery (run-trigger.ts); shown as text, as a damaged one is, when it cannot be built. */
+  private async triggerFromDelivery(run: RunEntity): Promise<RunEntity['trigger']> {
+    const [row] = await withDeliveryTriggers<Row>(this.db, [{ trigger: TRIGGER_FROM_DELIVERY, delivery_id: run.deliveryId }]);
+    const missing = row?.[TRIGGER_DELIVERY_MISSING];
+    if (missing !== undefined) return String(missing) as unknown as RunEntity['trigger'];
+    return jsonTransformer.from(row?.trigger) as RunEntity['trigger'];
   }
 
   async runCounts(workflowId: string, since: number): Promise<Record<string, number>> {

@@ -3,9 +3,10 @@
  * worker changing the run at the same moment: the state it checks is the state it changes.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { Database } from './database.js';
+import type { Database, Row } from './database.js';
 import type { RunStatus } from './entities/run.entity.js';
 import { notifyRunsQueued } from './run-notify.js';
+import { TRIGGER_DELIVERY_MISSING, withDeliveryTriggers } from './run-trigger.js';
 import { cancelledByOperator, closeCancelledSteps } from './run.repository.js';
 
 export type ControlResult<T = object> =
@@ -64,30 +65,37 @@ export class RunControlRepository {
 
   /**
    * A new run of the same trigger, on the given version (normally the one serving now). The trigger
-   * is copied as it is stored, not written again; a trigger that is not valid JSON (a row edited by
-   * hand, a damaged file) is refused, as the new run could only fail with TRIGGER_UNREADABLE.
+   * is copied as the original run reads it; a trigger that is not valid JSON (a row edited by hand,
+   * a damaged file) or whose delivery is gone is refused, as the new run could only fail with
+   * TRIGGER_UNREADABLE.
    */
   async replay(
     runId: string,
     version: (workflowId: string, original: string) => string,
     now: number,
   ): Promise<ControlResult<{ runId: string }>> {
-    const [run] = await this.db.all<{ workflow_id: string; workflow_version: string; trigger: string }>(
-      `SELECT workflow_id, workflow_version, trigger FROM runs WHERE id = ?`,
-      [runId],
+    const [run] = await withDeliveryTriggers(
+      this.db,
+      await this.db.all<{ workflow_id: string; workflow_version: string; delivery_id: string | null; trigger: string }>(
+        `SELECT workflow_id, workflow_version, delivery_id, trigger FROM runs WHERE id = ?`,
+        [runId],
+      ),
     );
     if (!run) return { ok: false, reason: 'not-found' };
+    const missing = (run as Row)[TRIGGER_DELIVERY_MISSING];
+    if (missing !== undefined) return { ok: false, reason: 'unreadable-trigger', detail: String(missing) };
     try {
       JSON.parse(run.trigger);
     } catch (error) {
       return { ok: false, reason: 'unreadable-trigger', detail: (error as Error).message };
     }
     const id = uuidv7();
+    // The trigger is written in full (a copy, not read from the delivery again: run-trigger.ts).
     const copied = await this.db.transaction(async (tx) => {
       const inserted = await tx.run(
         `INSERT INTO runs (id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, run_at, created_at, updated_at)
-         SELECT ?, workflow_id, ?, delivery_id, trigger_type, trigger, 'queued', 1, ?, ?, ? FROM runs WHERE id = ?`,
-        [id, version(run.workflow_id, run.workflow_version), now, now, now, runId],
+         SELECT ?, workflow_id, ?, delivery_id, trigger_type, ?, 'queued', 1, ?, ?, ? FROM runs WHERE id = ?`,
+        [id, version(run.workflow_id, run.workflow_version), run.trigger, now, now, now, runId],
       );
       if (inserted > 0) await notifyRunsQueued(this.db, tx);
       return inserted > 0;

@@ -5,6 +5,7 @@
  */
 import { RELAXED, type Database } from './database.js';
 import { EXECUTION_RUN_COLUMNS, executionRun, type ExecutionRun } from './run.repository.js';
+import { withDeliveryTriggers } from './run-trigger.js';
 
 export class RunQueueRepository {
   constructor(private readonly db: Database) {}
@@ -31,7 +32,7 @@ export class RunQueueRepository {
         ),
       RELAXED,
     );
-    return rows.map(executionRun);
+    return (await withDeliveryTriggers(this.db, rows)).map(executionRun);
   }
 
   /**

@@ -8,6 +8,7 @@ import { RELAXED, type Database, type Row, type Sql } from './database.js';
 import type { RunStatus } from './entities/run.entity.js';
 import type { StepStatus } from './entities/run-step.entity.js';
 import type { AttemptStatus } from './entities/step-attempt.entity.js';
+import { TRIGGER_DELIVERY_MISSING } from './run-trigger.js';
 
 export interface ErrorInfo {
   code: string;
@@ -114,6 +115,7 @@ const INTERRUPTED_ERROR = JSON.stringify({ code: 'INTERRUPTED', message: 'the wo
 export const EXECUTION_RUN_COLUMNS =
   'id, workflow_id, workflow_version, delivery_id, trigger_type, trigger, status, attempt, cancel_requested';
 
+/** A row of EXECUTION_RUN_COLUMNS as a worker executes it; a trigger read from its delivery must have been filled in (withDeliveryTriggers). */
 export function executionRun(row: Row): ExecutionRun {
   const run: ExecutionRun = {
     id: String(row.id),
@@ -127,6 +129,10 @@ export function executionRun(row: Row): ExecutionRun {
     cancelRequested: Number(row.cancel_requested) === 1,
   };
   if (row.first_claim !== undefined) run.firstClaim = Number(row.first_claim) === 1;
+  if (row[TRIGGER_DELIVERY_MISSING] !== undefined) {
+    run.unreadableTrigger = String(row[TRIGGER_DELIVERY_MISSING]);
+    return run;
+  }
   try {
     run.trigger = JSON.parse(String(row.trigger)) as Record<string, unknown>;
   } catch (error) {

@@ -18,6 +18,7 @@ import { PostgresListener } from './postgres-listener.js';
 import { RunControlRepository } from './run-control.repository.js';
 import { RunQueueRepository } from './run-queue.repository.js';
 import { EXECUTION_RUN_COLUMNS, executionRun, LeaseLostError, RunRepository, type Execution, type ExecutionRun } from './run.repository.js';
+import { TRIGGER_FROM_DELIVERY } from './run-trigger.js';
 
 const T0 = 1_800_000_000_000;
 const LEASE = 1000;
@@ -216,6 +217,78 @@ for (const backend of backends) {
         await a.deliveries.accept(...arrival());
         await a.deliveries.accept(...arrival());
         assert.equal(await count('runs'), 4);
+      });
+    });
+
+    describe('a trigger read from its delivery', () => {
+      /** A delivery with a JSON body, accepted as intake accepts one: its run's trigger is the delivery's record. */
+      async function acceptedFromDelivery(body = '{"id":7,"items":[{"qty":2}]}') {
+        const delivery = newDelivery({
+          body,
+          query: { a: ['1', '2'] },
+          headers: '{"content-type":"application/json","x-hub-signature-256":"***"}',
+          path: 'shop/orders',
+        });
+        const run = newRun(delivery.id, { trigger: TRIGGER_FROM_DELIVERY });
+        delivery.runId = run.id;
+        await a.deliveries.accept(delivery, run);
+        return { delivery, run };
+      }
+
+      const expected = (deliveryId: string, body: unknown = { id: 7, items: [{ qty: 2 }] }) => ({
+        body,
+        headers: { 'content-type': 'application/json', 'x-hub-signature-256': '***' },
+        query: { a: ['1', '2'] },
+        method: 'POST',
+        path: 'shop/orders',
+        ip: '203.0.113.7',
+        receivedAt: new Date(T0).toISOString(),
+        deliveryId,
+      });
+
+      it(`is built from the delivery when the run is claimed${backend.name === 'SQLite' ? ', and not stored twice' : ', and stored in full for workers of the previous version'}`, async () => {
+        const { delivery, run } = await acceptedFromDelivery();
+        const [claimed] = await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.equal(claimed?.id, run.id);
+        assert.equal(claimed?.unreadableTrigger, undefined);
+        assert.deepEqual(claimed?.trigger, expected(delivery.id));
+        const [row] = await storage.db.all<{ trigger: string }>(`SELECT trigger FROM runs WHERE id = ?`, [run.id]);
+        if (backend.name === 'SQLite') assert.equal(row?.trigger, '');
+        else assert.deepEqual(JSON.parse(row!.trigger), expected(delivery.id));
+      });
+
+      it('leaves out a byte-order mark the body came with, as intake did when it parsed it', async () => {
+        const { delivery } = await acceptedFromDelivery('\uFEFF{"id":7}');
+        const [claimed] = await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.deepEqual(claimed?.trigger, expected(delivery.id, { id: 7 }));
+      });
+
+      it('is shown in the run detail as the steps see it', async () => {
+        const { delivery, run } = await acceptedFromDelivery();
+        assert.deepEqual((await a.inspection.getRun(run.id))?.run.trigger, expected(delivery.id));
+      });
+
+      it('is copied in full by a replay, which no longer depends on the delivery', async () => {
+        const { delivery, run } = await acceptedFromDelivery();
+        const replayed = await a.control.replay(run.id, (_, version) => version, T0 + 5);
+        assert.ok(replayed.ok);
+        const [row] = await storage.db.all<{ trigger: string; delivery_id: string }>(`SELECT trigger, delivery_id FROM runs WHERE id = ?`, [
+          replayed.value.runId,
+        ]);
+        assert.equal(row?.delivery_id, delivery.id);
+        assert.deepEqual(JSON.parse(row!.trigger), expected(delivery.id));
+      });
+
+      it('makes the run unreadable when its delivery is gone, and a replay of it is refused', async () => {
+        const { delivery, run } = await acceptedFromDelivery();
+        await storage.db.run(`UPDATE runs SET trigger = ? WHERE id = ?`, [TRIGGER_FROM_DELIVERY, run.id]);
+        await storage.db.run(`DELETE FROM deliveries WHERE id = ?`, [delivery.id]);
+        const [claimed] = await a.queue.claim('worker-a', 1, T0, LEASE);
+        assert.equal(claimed?.id, run.id);
+        assert.match(claimed?.unreadableTrigger ?? '', new RegExp(`delivery ${delivery.id}.*not stored`));
+        assert.match(String((await a.inspection.getRun(run.id))?.run.trigger), /not stored/);
+        const replayed = await a.control.replay(run.id, (_, version) => version, T0 + 5);
+        assert.equal(!replayed.ok && replayed.reason, 'unreadable-trigger');
       });
     });
 
