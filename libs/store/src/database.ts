@@ -42,7 +42,7 @@ export interface Database extends Sql {
    * to disk (group commit); each caller's promise settles only after that commit. A caller's
    * work that throws is rolled back alone and does not fail the others: on SQLite the batch then
    * runs again, with a savepoint for each caller's work, so `work` may run twice and must do
-   * nothing but SQL.
+   * nothing but SQL. On SQLite relaxed work may share a full commit (and its sync) with full work.
    */
   batched<T>(work: (tx: Sql) => Promise<T>, options?: TransactionOptions): Promise<T>;
 }
@@ -67,8 +67,13 @@ export class SqliteDatabase implements Database {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private tail: Promise<unknown> = Promise.resolve();
   private readonly direct: Sql;
-  /** Work waiting for the next group commit; a commit is queued on the lock when the first arrives. */
-  private readonly pending: Record<'full' | 'relaxed', Pending[]> = { full: [], relaxed: [] };
+  /**
+   * Work waiting for the next group commit; a commit is queued on the lock when the first arrives.
+   * Full and relaxed work share it: the commit is full when any of its work asks for that (a
+   * stronger sync than relaxed work needs, for one transaction where there would be two).
+   */
+  private pending: Pending[] = [];
+  private pendingFull = false;
 
   constructor(private readonly handle: BetterSqlite3.Database) {
     this.direct = {
@@ -91,13 +96,12 @@ export class SqliteDatabase implements Database {
   }
 
   batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const sync = options.sync ?? 'full';
-    const queue = this.pending[sync];
+    if ((options.sync ?? 'full') === 'full') this.pendingFull = true;
     return new Promise<T>((resolve, reject) => {
-      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
       // The commit waits for the end of this turn of the event loop, so that every request whose
       // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
-      if (queue.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending(sync)));
+      if (this.pending.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending()));
     });
   }
 
@@ -108,8 +112,11 @@ export class SqliteDatabase implements Database {
    * in its own savepoint, so that only the failing work is undone. (A savepoint and its release
    * cost more than an insert.) The work is SQL alone, so running it twice has no other effect.
    */
-  private async commitPending(sync: 'full' | 'relaxed'): Promise<void> {
-    const batch = this.pending[sync].splice(0);
+  private async commitPending(): Promise<void> {
+    const batch = this.pending;
+    const sync = this.pendingFull ? 'full' : 'relaxed';
+    this.pending = [];
+    this.pendingFull = false;
     if (batch.length === 0) return;
     let outcomes: Outcome[];
     try {
