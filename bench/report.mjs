@@ -132,7 +132,7 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     'Hookflow runs as `npm start` runs it, with its default storage: **SQLite in WAL mode, `synchronous=FULL` for every acknowledgement**.',
     'Each delivery and its queued run are committed, and the WAL synced to disk, before the `202` is sent; deliveries that arrive',
     'together share one transaction and one sync (group commit). Workers record step and run outcomes in *relaxed* commits',
-    '(`synchronous=NORMAL` for those transactions): they survive the process being killed, and the next full commit syncs them; a',
+    '(`synchronous=NORMAL` for those transactions, or inside an intake commit when both arrive together): they survive the process being killed, and the next full commit syncs them; a',
     'power loss may lose the latest, and the step then runs again with the same `Idempotency-Key`. A transform changes nothing outside',
     "its run, so its record is written with the run's next write; a crash before that only means the transform is computed again.",
     '',
