@@ -94,7 +94,12 @@ export class RunsController {
     },
   })
   @ApiResponse({ status: 404, description: 'no such run', ...ERRORS })
-  @ApiResponse({ status: 409, description: "the run's stored trigger is not valid JSON (`TRIGGER_UNREADABLE`)", ...ERRORS })
+  @ApiResponse({
+    status: 409,
+    description:
+      "the run's trigger cannot be read (`TRIGGER_UNREADABLE`): its stored text is not valid JSON, or the delivery it is read from is gone",
+    ...ERRORS,
+  })
   async replay(@Param('id') id: string): Promise<Record<string, unknown>> {
     // A replay runs the version serving now (the usual reason to replay is a fixed workflow),
     // or the original version when the workflow is no longer served.
@@ -154,6 +159,6 @@ function settle<T>(id: string, action: string, result: ControlResult<T>, conflic
   if (result.ok) return result.value;
   if (result.reason === 'not-found') throw new ApiError('RUN_NOT_FOUND', `no run ${id}`);
   if (result.reason === 'unreadable-trigger')
-    throw new ApiError('TRIGGER_UNREADABLE', `cannot ${action} run ${id}: its stored trigger is not valid JSON (${result.detail})`);
+    throw new ApiError('TRIGGER_UNREADABLE', `cannot ${action} run ${id}: its trigger cannot be read (${result.detail})`);
   throw new ApiError('INVALID_STATE', `cannot ${action} run ${id}: it is ${result.status}; ${conflict}`);
 }

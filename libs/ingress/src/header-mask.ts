@@ -30,7 +30,7 @@ export function maskHeaders(
     const value = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
-    const secret = isSecret(name) || (alsoSecret.length > 0 && alsoSecret.includes(name));
+    const secret = isSecret(name) || alsoSecret.includes(name);
     const text = Array.isArray(value) ? value.join(', ') : value;
     const kept = secret ? MASK : text;
     // Two spellings of one name (`X-A` and `x-a`) are one header.

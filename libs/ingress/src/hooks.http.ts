@@ -15,7 +15,7 @@ import { loggedPath, requestId, type RequestLog } from '#libs/logging';
 import { parseForm } from './body.parser.js';
 import type { HookAnswer, HooksService } from './hooks.service.js';
 
-export const HOOKS_PREFIX = '/hooks/';
+const HOOKS_PREFIX = '/hooks/';
 /** How long a connection closed with its body unread stays open after the answer, for the sender to read it. */
 const LINGER_MS = 1000;
 const JSON_TYPE = 'application/json; charset=utf-8';

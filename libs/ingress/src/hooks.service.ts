@@ -8,7 +8,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { HookflowConfig } from '#libs/config';
 import { isTruthy, MASK } from '#libs/engine';
 import { Metrics, type DeliveryMetricOutcome } from '#libs/metrics';
-import { DeliveryRepository, RunSignal, TRIGGER_FROM_DELIVERY, triggerJson, type NewDelivery } from '#libs/store';
+import { DeliveryRepository, deliveryTrigger, RunSignal, TRIGGER_FROM_DELIVERY, type NewDelivery } from '#libs/store';
 import { compileAllowlist, WorkflowRegistry, type Workflow, type WebhookTrigger } from '#libs/workflow';
 import { verifyAuth } from './auth/index.js';
 import { parseBody, type ParsedBody } from './body.parser.js';
@@ -203,7 +203,7 @@ export class HooksService implements OnModuleDestroy {
       triggerType: 'webhook',
       // A JSON body as it came is the body the steps see: the trigger is the delivery's record.
       // Other bodies reach the steps parsed (XML, a form), which the record does not hold.
-      trigger: parsed.json !== undefined ? TRIGGER_FROM_DELIVERY : parsedTrigger(intake, parsed),
+      trigger: parsed.json !== undefined ? TRIGGER_FROM_DELIVERY : deliveryTrigger(delivery, JSON.stringify(parsed.body) ?? 'null'),
       createdAt: intake.receivedAt,
     });
     this.observe(
@@ -287,21 +287,6 @@ export class HooksService implements OnModuleDestroy {
     }
     return allowed;
   }
-}
-
-/** The run's trigger for a body that is not JSON (see run-trigger.ts in the store): with the body as parsed. */
-function parsedTrigger(intake: Intake, parsed: Parsed): string {
-  const { hook } = intake;
-  return triggerJson({
-    deliveryId: intake.id,
-    body: JSON.stringify(parsed.body) ?? 'null',
-    headers: intake.headersJson,
-    query: JSON.stringify(hook.query),
-    method: hook.method,
-    path: hook.path,
-    ip: intake.ip,
-    receivedAt: intake.receivedAt,
-  });
 }
 
 /** Headers that carry a credential under a name of the workflow's choosing, masked like the well-known ones. */

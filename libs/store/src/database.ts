@@ -56,6 +56,8 @@ export class DatabaseUnavailableError extends Error {
 
 interface Pending {
   work: (tx: Sql) => Promise<unknown>;
+  /** The work asks for a full commit. */
+  full: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
 }
@@ -73,7 +75,6 @@ export class SqliteDatabase implements Database {
    * stronger sync than relaxed work needs, for one transaction where there would be two).
    */
   private pending: Pending[] = [];
-  private pendingFull = false;
 
   constructor(private readonly handle: BetterSqlite3.Database) {
     this.direct = {
@@ -96,9 +97,9 @@ export class SqliteDatabase implements Database {
   }
 
   batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    if ((options.sync ?? 'full') === 'full') this.pendingFull = true;
+    const full = (options.sync ?? 'full') === 'full';
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ work, full, resolve: resolve as (value: unknown) => void, reject });
       // The commit waits for the end of this turn of the event loop, so that every request whose
       // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
       if (this.pending.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending()));
@@ -114,10 +115,9 @@ export class SqliteDatabase implements Database {
    */
   private async commitPending(): Promise<void> {
     const batch = this.pending;
-    const sync = this.pendingFull ? 'full' : 'relaxed';
     this.pending = [];
-    this.pendingFull = false;
     if (batch.length === 0) return;
+    const sync = batch.some((item) => item.full) ? 'full' : 'relaxed';
     let outcomes: Outcome[];
     try {
       outcomes = await this.atomically(sync, async () => {

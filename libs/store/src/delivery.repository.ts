@@ -83,19 +83,7 @@ export class DeliveryRepository {
   /** On PostgreSQL a trigger read from the delivery is written in full (run-trigger.ts). */
   private stored(run: NewRun, delivery: NewDelivery): NewRun {
     if (run.trigger !== TRIGGER_FROM_DELIVERY || this.db.dialect === 'sqlite') return run;
-    return {
-      ...run,
-      trigger: triggerJson({
-        deliveryId: delivery.id,
-        body: delivery.body ?? 'null',
-        headers: typeof delivery.headers === 'string' ? delivery.headers : JSON.stringify(delivery.headers),
-        query: JSON.stringify(delivery.query),
-        method: delivery.method,
-        path: delivery.path,
-        ip: delivery.ip,
-        receivedAt: delivery.receivedAt,
-      }),
-    };
+    return { ...run, trigger: deliveryTrigger(delivery) };
   }
 
   private async recordDuplicate(tx: Sql, delivery: NewDelivery): Promise<AcceptResult> {
@@ -116,6 +104,23 @@ export class DeliveryRepository {
     await tx.run(INSERT_DELIVERY, deliveryParams(duplicate));
     return { duplicate: true, runId };
   }
+}
+
+/**
+ * A webhook run's trigger as JSON, from its delivery's record (run-trigger.ts); `bodyJson`: the
+ * body as the steps see it, when that is not the record's body as it came (a parsed XML or form body).
+ */
+export function deliveryTrigger(delivery: NewDelivery, bodyJson = delivery.body ?? 'null'): string {
+  return triggerJson({
+    deliveryId: delivery.id,
+    body: bodyJson,
+    headers: typeof delivery.headers === 'string' ? delivery.headers : JSON.stringify(delivery.headers),
+    query: JSON.stringify(delivery.query),
+    method: delivery.method,
+    path: delivery.path,
+    ip: delivery.ip,
+    receivedAt: delivery.receivedAt,
+  });
 }
 
 function deliveryParams(d: NewDelivery): unknown[] {

@@ -1,8 +1,8 @@
 export { openStorage, parseDatabaseUrl, type Storage, type StorageLocation, ENTITIES, MIGRATIONS } from './data-source.js';
 export { DatabaseUnavailableError, isUnavailable, type Database, type Sql } from './database.js';
-export { DeliveryRepository, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
+export { DeliveryRepository, deliveryTrigger, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
 export { RunQueueRepository } from './run-queue.repository.js';
-export { TRIGGER_FROM_DELIVERY, triggerJson, type TriggerFields } from './run-trigger.js';
+export { TRIGGER_FROM_DELIVERY } from './run-trigger.js';
 export {
   RunRepository,
   LeaseLostError,

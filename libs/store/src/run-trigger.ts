@@ -4,7 +4,7 @@
  * delivery came with a JSON body stores no copy of it (`trigger` is '', TRIGGER_FROM_DELIVERY)
  * and the trigger is built from the delivery's record whenever the run is read. A run's row is
  * rewritten at its claim, at each lease check and at its end; with a ~1.5 KB trigger in it, each
- * rewrite cost SQLite about three times as much (docs/performance-notes.md). On PostgreSQL the
+ * rewrite cost SQLite several times as much (docs/performance-notes.md). On PostgreSQL the
  * trigger is still written in full, so that processes of the previous version, which read only
  * that, keep executing the runs of this one during a rolling upgrade.
  *
