@@ -9,6 +9,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
+import { SQLITE_BUSY_TIMEOUT_MS, type SharedStorage } from './shared-storage.js';
+import { MAIN_THREAD_WRITER, WriteLock } from './write-lock.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
 import { RunEntity } from './entities/run.entity.js';
@@ -47,7 +49,24 @@ export interface Storage {
   location: StorageLocation;
   /** PostgreSQL only: the connection pool behind `db` and `dataSource`, for other users of the database (shared rate limits). */
   pool: Pool | undefined;
+  /**
+   * How another thread of this process opens this storage on a connection of its own
+   * (shared-storage.ts); undefined for `sqlite::memory:`, which no other connection can see.
+   */
+  shared: SharedStorage | undefined;
+  /** A SQLite file's write lock, shared by the connections of this process's threads (write-lock.ts). */
+  writeLock: WriteLock | undefined;
   close(): Promise<void>;
+}
+
+/** PostgreSQL connections a process opens at most, besides the one that listens for notifications. */
+export const POSTGRES_CONNECTIONS = 20;
+/** Of those, the runner thread's pool (the main thread's has the rest when the process runs workers). */
+export const RUNNER_THREAD_CONNECTIONS = 8;
+
+export interface StorageOptions {
+  /** The main thread's PostgreSQL pool size; all of POSTGRES_CONNECTIONS by default. */
+  poolSize?: number;
 }
 
 /**
@@ -56,15 +75,16 @@ export interface Storage {
  */
 const MIGRATION_LOCK = '7525744205384590455';
 
-export async function openStorage(url: string): Promise<Storage> {
+export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
   const location = parseDatabaseUrl(url);
   let dataSource: DataSource | undefined;
   let release: (() => void) | undefined;
+  let file: string | undefined;
   try {
     // A SQLite file (not `:memory:`), its folder created.
-    const file = location.kind === 'sqlite' && location.path !== ':memory:' ? prepareFile(location.path) : undefined;
+    file = location.kind === 'sqlite' && location.path !== ':memory:' ? prepareFile(location.path) : undefined;
     if (file) release = holdFile(file);
-    dataSource = dataSourceFor(location, file);
+    dataSource = dataSourceFor(location, file, options.poolSize ?? POSTGRES_CONNECTIONS);
     await dataSource.initialize();
     await migrate(dataSource, location);
   } catch (error) {
@@ -73,16 +93,27 @@ export async function openStorage(url: string): Promise<Storage> {
     throw new Error(`cannot open storage at ${describeLocation(location)}: ${describeError(error)}`, { cause: error });
   }
   const pool = location.kind === 'postgres' ? (dataSource.driver as unknown as { master: Pool }).master : undefined;
+  // A file's writers in other threads (the runner thread) share this lock with the main connection.
+  const writeLock = location.kind === 'sqlite' && file !== undefined ? new WriteLock(MAIN_THREAD_WRITER) : undefined;
   const db: Database = pool
     ? new PostgresDatabase(pool)
     : new SqliteDatabase(
         (dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection,
+        writeLock,
       );
+  const shared: SharedStorage | undefined =
+    location.kind === 'postgres'
+      ? { kind: 'postgres', url: location.url, poolSize: RUNNER_THREAD_CONNECTIONS }
+      : file !== undefined && writeLock
+        ? { kind: 'sqlite', file, writeLock: writeLock.buffer }
+        : undefined;
   return {
     dataSource,
     db,
     location,
     pool,
+    shared,
+    writeLock,
     close: async () => {
       if (dataSource.isInitialized) await dataSource.destroy();
       release?.();
@@ -112,13 +143,13 @@ function holdFile(path: string): () => void {
   return () => lock.close();
 }
 
-function dataSourceFor(location: StorageLocation, file: string | undefined): DataSource {
+function dataSourceFor(location: StorageLocation, file: string | undefined, poolSize: number): DataSource {
   if (location.kind === 'sqlite') {
     return new DataSource({
       type: 'better-sqlite3',
       database: file ?? ':memory:',
       enableWAL: file !== undefined,
-      timeout: 5000,
+      timeout: SQLITE_BUSY_TIMEOUT_MS,
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = FULL');
       },
@@ -136,7 +167,7 @@ function dataSourceFor(location: StorageLocation, file: string | undefined): Dat
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'all',
     logging: false,
-    extra: { max: 20, connectionTimeoutMillis: 5000, keepAlive: true },
+    extra: { max: poolSize, connectionTimeoutMillis: 5000, keepAlive: true },
   });
 }
 

@@ -6,7 +6,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { describeLocation, openStorage } from './data-source.js';
-import { DatabaseUnavailableError, isUnavailable, PostgresDatabase } from './database.js';
+import BetterSqlite3 from 'better-sqlite3';
+import { DatabaseUnavailableError, isUnavailable, PostgresDatabase, RELAXED, SqliteDatabase, type Database } from './database.js';
+import { MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, WriteLock } from './write-lock.js';
+import { openSharedDatabase } from './shared-storage.js';
 
 /** A port nothing listens on: connections to it are refused. */
 async function closedPort(): Promise<number> {
@@ -152,6 +155,85 @@ describe('SqliteDatabase.batched (group commit)', () => {
           assert.equal(row?.id, id);
         }),
       );
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe('SqliteDatabase with the write lock shared across connections', () => {
+  it("makes a second connection's transaction wait for the first one's commit instead of failing on SQLite's lock", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookflow-lock-'));
+    const storage = await openStorage(`sqlite:${join(dir, 'db.sqlite')}`);
+    const other = openSharedDatabase(storage.shared!);
+    try {
+      await storage.db.run('CREATE TABLE events (n integer PRIMARY KEY, what text NOT NULL)');
+      const order: string[] = [];
+      // The first transaction holds SQLite's write lock across a timer; without the shared lock the
+      // second would block this thread in SQLite's busy handler and fail with SQLITE_BUSY.
+      const first = storage.db.transaction(async (tx) => {
+        await tx.run(`INSERT INTO events (what) VALUES ('first begins')`);
+        order.push('first begins');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await tx.run(`INSERT INTO events (what) VALUES ('first ends')`);
+        order.push('first ends');
+      });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const second = other.db.transaction(async (tx) => {
+        await tx.run(`INSERT INTO events (what) VALUES ('second')`);
+        order.push('second');
+      });
+      await Promise.all([first, second]);
+      assert.deepEqual(order, ['first begins', 'first ends', 'second']);
+      const rows = await storage.db.all<{ what: string }>('SELECT what FROM events ORDER BY n');
+      assert.deepEqual(
+        rows.map((row) => row.what),
+        ['first begins', 'first ends', 'second'],
+      );
+    } finally {
+      await other.close();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lets relaxed work wait while the other writer is busy, so that the other writer's commits go first", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hookflow-yield-'));
+    const storage = await openStorage(`sqlite:${join(dir, 'db.sqlite')}`);
+    const handle = new BetterSqlite3(join(dir, 'db.sqlite'));
+    const runner = new SqliteDatabase(handle, new WriteLock(RUNNER_THREAD_WRITER, storage.writeLock!.buffer), {
+      holder: MAIN_THREAD_WRITER,
+      ms: 300,
+    });
+    await storage.db.run('CREATE TABLE events (n integer PRIMARY KEY, what text NOT NULL)');
+    try {
+      const write = (db: SqliteDatabase | Database, what: string, sync?: 'relaxed') =>
+        db.batched((tx) => tx.run('INSERT INTO events (what) VALUES (?)', [what]), sync ? RELAXED : undefined);
+      // The main thread has not written since the runner's connection last looked: no wait.
+      await write(runner, 'runner while quiet', 'relaxed');
+      await write(storage.db, 'main');
+      // The main thread wrote since: the runner's next commit waits, and main's later write goes first.
+      const waiting = write(runner, 'runner while busy', 'relaxed');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await write(storage.db, 'main again');
+      await waiting;
+      const rows = await storage.db.all<{ what: string }>('SELECT what FROM events ORDER BY n');
+      assert.deepEqual(
+        rows.map((row) => row.what),
+        ['runner while quiet', 'main', 'main again', 'runner while busy'],
+      );
+    } finally {
+      handle.close();
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is not shared for sqlite::memory:, which no other connection can open', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    try {
+      assert.equal(storage.shared, undefined);
+      assert.equal(storage.writeLock, undefined);
     } finally {
       await storage.close();
     }

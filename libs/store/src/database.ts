@@ -4,12 +4,16 @@
  *
  * SQLite has one connection, so TypeORM's transactions would nest into each other when two
  * requests run at once; here every SQLite statement and transaction takes one lock, and a
- * transaction's body runs alone. On PostgreSQL each transaction has its own pooled connection.
+ * transaction's body runs alone. When another thread of the process writes to the same file
+ * through a connection of its own (the runner thread), a WriteLock shared with it is taken
+ * around every transaction and every statement that writes. On PostgreSQL each transaction has
+ * its own pooled connection.
  * SQL is written once with `?` placeholders and rewritten to `$n` for PostgreSQL; numbers come
  * back as numbers from both.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import pg, { type CustomTypesConfig, type Pool, type PoolClient, type QueryResult } from 'pg';
+import type { WriteLock } from './write-lock.js';
 
 export type Row = Record<string, unknown>;
 
@@ -76,7 +80,18 @@ export class SqliteDatabase implements Database {
    */
   private pending: Pending[] = [];
 
-  constructor(private readonly handle: BetterSqlite3.Database) {
+  private othersSeen = 0;
+
+  /**
+   * `writeLock`: shared with the other threads writing to this file, if any. `yieldTo`: relaxed
+   * work lets that holder's writes go first (the runner lets intake go first): see yieldMs.
+   */
+  constructor(
+    private readonly handle: BetterSqlite3.Database,
+    private readonly writeLock?: WriteLock,
+    private readonly yieldTo?: { holder: number; ms: number },
+  ) {
+    if (yieldTo && writeLock) this.othersSeen = writeLock.takenBy(yieldTo.holder);
     this.direct = {
       all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
         Promise.resolve(this.prepare(sql).all(...params.map(bind)) as T[]),
@@ -85,15 +100,15 @@ export class SqliteDatabase implements Database {
   }
 
   all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.exclusive(() => this.direct.all<T>(sql, params));
+    return this.exclusive(() => this.direct.all<T>(sql, params), this.writes(sql));
   }
 
   run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.exclusive(() => this.direct.run(sql, params));
+    return this.exclusive(() => this.direct.run(sql, params), this.writes(sql));
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.exclusive(() => this.atomically(options.sync ?? 'full', () => work(this.direct)));
+    return this.exclusive(() => this.atomically(options.sync ?? 'full', () => work(this.direct)), true);
   }
 
   batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -102,7 +117,10 @@ export class SqliteDatabase implements Database {
       this.pending.push({ work, full, resolve: resolve as (value: unknown) => void, reject });
       // The commit waits for the end of this turn of the event loop, so that every request whose
       // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
-      if (this.pending.length === 1) setImmediate(() => void this.exclusive(() => this.commitPending()));
+      if (this.pending.length !== 1) return;
+      const yieldMs = full ? 0 : this.yieldMs();
+      if (yieldMs > 0) setTimeout(() => void this.exclusive(() => this.commitPending(), true), yieldMs);
+      else setImmediate(() => void this.exclusive(() => this.commitPending(), true));
     });
   }
 
@@ -173,10 +191,44 @@ export class SqliteDatabase implements Database {
     }
   }
 
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(work, work);
+  /**
+   * How long relaxed work waits before its group commit: YIELD (`yieldTo`) while the other writer
+   * has written since this connection's last commit, else nothing.
+   */
+  private yieldMs(): number {
+    if (!this.yieldTo || !this.writeLock) return 0;
+    const seen = this.writeLock.takenBy(this.yieldTo.holder);
+    const busy = seen !== this.othersSeen;
+    this.othersSeen = seen;
+    return busy ? this.yieldTo.ms : 0;
+  }
+
+  /** Runs `work` after everything queued before it on this connection; `writes`: under the shared write lock. */
+  private exclusive<T>(work: () => Promise<T>, writes: boolean): Promise<T> {
+    const lock = writes ? this.writeLock : undefined;
+    const locked = lock
+      ? async () => {
+          await lock.acquire();
+          try {
+            return await work();
+          } finally {
+            lock.release();
+          }
+        }
+      : work;
+    const result = this.tail.then(locked, locked);
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Whether a statement outside a transaction writes (it then takes the shared write lock). */
+  private writes(sql: string): boolean {
+    if (this.writeLock === undefined) return false;
+    try {
+      return !this.prepare(sql).readonly;
+    } catch {
+      return true; // the statement fails when it runs, and says why there
+    }
   }
 
   private prepare(sql: string): BetterSqlite3.Statement {

@@ -3,7 +3,7 @@
  * repositories. The repositories are plain classes; this module only wires them.
  */
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { openStorage, type Storage } from './data-source.js';
+import { openStorage, type Storage, type StorageOptions } from './data-source.js';
 import { CronRepository } from './cron.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { RetentionRepository } from './retention.repository.js';
@@ -34,14 +34,14 @@ export class StoreModule implements OnModuleInit, OnApplicationShutdown {
     this.listener.start();
   }
 
-  static forRoot(databaseUrl: string): DynamicModule {
+  static forRoot(databaseUrl: string, options: StorageOptions = {}): DynamicModule {
     const repository = <T>(provide: new (...args: never[]) => T, make: (storage: Storage) => T) => ({
       provide,
       useFactory: make,
       inject: [STORAGE],
     });
     const providers = [
-      { provide: STORAGE, useFactory: () => openStorage(databaseUrl) },
+      { provide: STORAGE, useFactory: () => openStorage(databaseUrl, options) },
       repository(DeliveryRepository, (storage) => new DeliveryRepository(storage.db)),
       repository(CronRepository, (storage) => new CronRepository(storage.db)),
       repository(RetentionRepository, (storage) => new RetentionRepository(storage.db)),

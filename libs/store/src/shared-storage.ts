@@ -1,0 +1,57 @@
+/**
+ * Storage as another thread of this process opens it (the runner thread): the database, on a
+ * connection of its own, described by something a Worker can be handed (structured-cloneable).
+ * Nothing here loads TypeORM: the schema is already migrated by the main thread, and the
+ * thread only runs the SQL of the Database port.
+ */
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
+import { MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, WriteLock } from './write-lock.js';
+
+/** A SQLite file with the write lock its writers share, or a PostgreSQL URL. */
+export type SharedStorage =
+  { kind: 'sqlite'; file: string; writeLock: SharedArrayBuffer } | { kind: 'postgres'; url: string; poolSize: number };
+
+export interface OpenedDatabase {
+  db: Database;
+  close(): Promise<void>;
+}
+
+/**
+ * While intake (the main thread) is writing, the runner thread's records wait this long before
+ * each of its group commits, so that a burst of deliveries is acknowledged first and runs catch
+ * up behind it; when intake is quiet they commit at once. With 32 runs in flight this still
+ * leaves runs about a third of the time during a burst (docs/performance-notes.md).
+ */
+const RUNNER_YIELD_MS = 5;
+
+/** SQLite's wait for a lock held by another process (none should be: one process per file); as the main connection's. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** Opens the shared storage from the runner thread. */
+export function openSharedDatabase(shared: SharedStorage): OpenedDatabase {
+  if (shared.kind === 'sqlite') {
+    const handle = new BetterSqlite3(shared.file, { timeout: SQLITE_BUSY_TIMEOUT_MS, fileMustExist: true });
+    handle.pragma('synchronous = FULL');
+    return {
+      db: new SqliteDatabase(handle, new WriteLock(RUNNER_THREAD_WRITER, shared.writeLock), {
+        holder: MAIN_THREAD_WRITER,
+        ms: RUNNER_YIELD_MS,
+      }),
+      close: async () => {
+        handle.close();
+      },
+    };
+  }
+  const pool = new pg.Pool({
+    connectionString: shared.url,
+    application_name: 'hookflow',
+    max: shared.poolSize,
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
+  });
+  // An idle client whose connection drops emits 'error' on the pool; unheard, that would end the process.
+  pool.on('error', () => undefined);
+  return { db: new PostgresDatabase(pool), close: async () => pool.end() };
+}
