@@ -6,7 +6,7 @@ import type { HookflowConfig } from '#libs/config';
 import { IngressModule } from '#libs/ingress';
 import { MetricsModule } from '#libs/metrics';
 import { RunnerModule } from '#libs/runner';
-import { StoreModule } from '#libs/store';
+import { POSTGRES_CONNECTIONS, RUNNER_THREAD_CONNECTIONS, StoreModule } from '#libs/store';
 import { CoreModule } from './core.module.js';
 
 /** Wiring only: the role decides whether this process serves HTTP, runs workers, or both. */
@@ -17,7 +17,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         ScheduleModule.forRoot(),
-        StoreModule.forRoot(config.databaseUrl),
+        // On PostgreSQL the runner thread has a pool of its own, taken from the process's connections.
+        StoreModule.forRoot(config.databaseUrl, {
+          poolSize: config.runsWorkers ? POSTGRES_CONNECTIONS - RUNNER_THREAD_CONNECTIONS : POSTGRES_CONNECTIONS,
+        }),
         CoreModule.forRoot(config),
         MetricsModule.forRoot({ servesWeb: config.servesWeb }),
         RunnerModule,

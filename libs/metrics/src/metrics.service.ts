@@ -56,8 +56,8 @@ export class Metrics {
     this.deliveries.inc({ workflow: workflowId, outcome });
   }
 
-  runFinished(workflowId: string, status: RunMetricStatus): void {
-    this.runs.inc({ workflow: workflowId, status });
+  runFinished(workflowId: string, status: RunMetricStatus, count = 1): void {
+    this.runs.inc({ workflow: workflowId, status }, count);
   }
 
   stepFinished(workflowId: string, stepId: string, type: string, status: StepMetricStatus, seconds: number): void {

@@ -3,21 +3,20 @@
  * before the next step starts. A step recorded as succeeded or skipped is never executed
  * again; its recorded output is used instead. Retries are stored waits, not sleeps.
  */
-import { Injectable, Logger } from '@nestjs/common';
 import { v7 as uuidv7 } from 'uuid';
 import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
-import { Metrics } from '#libs/metrics';
 import {
   cancelledByOperator,
   LeaseLostError,
-  RunRepository,
   type ErrorInfo,
   type Execution,
   type ExecutionRun,
+  type RunRepository,
   type StepRecord,
-} from '#libs/store';
+} from '#libs/store/sql';
 import type { Step, Workflow } from '#libs/workflow';
-import { WorkflowVersions } from './workflow-versions.service.js';
+import type { RunMetrics, RunnerLog } from './runner-log.js';
+import type { WorkflowVersions } from './workflow-versions.service.js';
 
 /**
  * Between steps: whether an operator asked to cancel (read with the run, then with each write),
@@ -30,15 +29,14 @@ interface Progress {
   heldBack: StepRecord[];
 }
 
-@Injectable()
 export class RunExecutor {
-  private readonly logger = new Logger(RunExecutor.name);
   private readonly ports: StepPorts = { http: new NodeHttpClient(), now: () => Date.now() };
 
   constructor(
     private readonly runs: RunRepository,
     private readonly versions: WorkflowVersions,
-    private readonly metrics: Metrics,
+    private readonly metrics: RunMetrics,
+    private readonly logger: RunnerLog,
   ) {}
 
   /** Executes a run this worker has just claimed (it holds the lease). */

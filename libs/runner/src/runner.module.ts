@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { CronScheduler } from './cron.scheduler.js';
 import { RetentionJob } from './retention.job.js';
-import { RunExecutor } from './run.executor.js';
-import { RunnerService } from './runner.service.js';
-import { WorkflowVersions } from './workflow-versions.service.js';
+import { RunnerHost } from './runner.host.js';
 import { WorkflowWatcher } from './workflow-watcher.service.js';
 
-/** Executes runs. Needs WorkflowRegistry, HookflowConfig and the store from the app. */
+/** Executes runs (in the runner thread), fires cron triggers, purges old records. Needs WorkflowRegistry, HookflowConfig and the store from the app. */
 @Module({
-  providers: [RunExecutor, RunnerService, WorkflowVersions, WorkflowWatcher, CronScheduler, RetentionJob],
-  exports: [WorkflowVersions, RunnerService, WorkflowWatcher, RetentionJob],
+  providers: [RunnerHost, WorkflowWatcher, CronScheduler, RetentionJob],
+  exports: [RunnerHost, WorkflowWatcher, RetentionJob],
 })
 export class RunnerModule {}

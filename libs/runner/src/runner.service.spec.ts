@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import { loadConfig } from '#libs/config';
-import { RunSignal, type ExecutionRun, type RunQueueRepository, type Storage } from '#libs/store';
+import type { ExecutionRun, RunQueueRepository } from '#libs/store';
 import type { RunExecutor } from './run.executor.js';
 import { RunnerService } from './runner.service.js';
 
@@ -36,14 +35,14 @@ describe('RunnerService', () => {
         return new Promise<void>((resolve) => (finish = resolve));
       },
     } as unknown as RunExecutor;
-    const storage = { location: { kind: 'postgres', url: 'postgres://unused' } } as unknown as Storage;
-    const service = new RunnerService(queue, executor, new RunSignal(), loadConfig({}), storage);
-    await service.onApplicationBootstrap();
+    const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    const service = new RunnerService(queue, executor, { concurrency: 32, leaseMs: 30_000, soleWorker: false }, silent);
+    await service.start();
     await service.pump();
     for (let i = 0; i < 20 && claims < 2; i++) await tick();
     assert.equal(claims, 2);
     assert.deepEqual(started, ['run-1']);
     finish();
-    await service.beforeApplicationShutdown();
+    await service.stop();
   });
 });

@@ -2,13 +2,15 @@
  * The worker loop: claims due runs up to the concurrency limit, executes them, keeps their
  * leases alive, and sleeps until the next run is due or a new one is signalled. At shutdown
  * it stops claiming, lets running steps finish within a bound, and hands the rest back.
+ *
+ * A plain class, without Nest: it runs in the runner thread (runner.thread.ts), or on the main
+ * thread when the database is `sqlite::memory:` (runner.host.ts).
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { HookflowConfig } from '#libs/config';
-import { RunQueueRepository, RunSignal, STORAGE, type ExecutionRun, type Storage } from '#libs/store';
-import { RunExecutor } from './run.executor.js';
+import type { ExecutionRun, RunQueueRepository } from '#libs/store/sql';
+import type { RunnerLog } from './runner-log.js';
+import type { RunExecutor } from './run.executor.js';
 
 /** Longest sleep between looks at the queue when nothing signals (other processes' work, clock drift). */
 const MAX_IDLE_MS = 5000;
@@ -16,14 +18,23 @@ const MAX_IDLE_MS = 5000;
 const MIN_PAUSE_MS = 25;
 const SHUTDOWN_GRACE_MS = 10_000;
 
-@Injectable()
-export class RunnerService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(RunnerService.name);
+export interface RunnerOptions {
+  /** Runs executed at once (HOOKFLOW_WORKER_CONCURRENCY). */
+  concurrency: number;
+  /** How long a claimed run stays leased without a heartbeat. */
+  leaseMs: number;
+  /**
+   * No other worker can hold a lease (one process per SQLite file): at start every `running` run
+   * is an orphan of the previous process (or of a runner thread that died) and is due at once.
+   */
+  soleWorker: boolean;
+}
+
+export class RunnerService {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  private unsubscribe: (() => void) | undefined;
   private pumping = false;
   private again = false;
   private stopping = false;
@@ -32,28 +43,24 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
   constructor(
     private readonly queue: RunQueueRepository,
     private readonly executor: RunExecutor,
-    private readonly signal: RunSignal,
-    private readonly config: HookflowConfig,
-    @Inject(STORAGE) private readonly storage: Storage,
+    private readonly options: RunnerOptions,
+    private readonly logger: RunnerLog,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.runsWorkers) return;
-    if (this.storage.location.kind === 'sqlite') {
+  async start(): Promise<void> {
+    if (this.options.soleWorker) {
       const orphans = await this.queue.expireAllLeases(Date.now());
       if (orphans > 0) this.logger.log({ msg: 'resuming runs left running by the previous process', count: orphans });
     }
     this.started = true;
-    this.unsubscribe = this.signal.subscribe(() => void this.pump());
-    this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, Math.floor(this.config.leaseMs / 3)));
+    this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, Math.floor(this.options.leaseMs / 3)));
     this.heartbeat.unref();
     void this.pump();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
+  async stop(): Promise<void> {
     if (!this.started) return;
     this.stopping = true;
-    this.unsubscribe?.();
     clearTimeout(this.timer);
     const drained = Promise.allSettled([...this.inFlight.values()]);
     const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), SHUTDOWN_GRACE_MS).unref());
@@ -76,13 +83,13 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     try {
       do {
         this.again = false;
-        const free = this.config.workerConcurrency - this.inFlight.size;
+        const free = this.options.concurrency - this.inFlight.size;
         if (free <= 0) break;
-        const claimed = await this.queue.claim(this.owner, free, Date.now(), this.config.leaseMs);
+        const claimed = await this.queue.claim(this.owner, free, Date.now(), this.options.leaseMs);
         // A run still executing here comes back when its lease ran out unrenewed (heartbeats
         // failing): the claim renewed it, and the execution in flight goes on; a second one would
         // pass the same lease checks.
-        for (const run of claimed) if (!this.inFlight.has(run.id)) this.start(run);
+        for (const run of claimed) if (!this.inFlight.has(run.id)) this.execute(run);
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
     } catch (error) {
@@ -94,7 +101,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     await this.sleep(pause);
   }
 
-  private start(run: ExecutionRun): void {
+  private execute(run: ExecutionRun): void {
     const execution = this.executor.execute(run, this.owner).finally(() => {
       this.inFlight.delete(run.id);
       void this.pump();
@@ -104,7 +111,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Sleeps until the next run is due (a retry, an expiring lease), or at most MAX_IDLE_MS. */
   private async sleep(pause: number | undefined): Promise<void> {
-    if (this.stopping || this.inFlight.size >= this.config.workerConcurrency) return;
+    if (this.stopping || this.inFlight.size >= this.options.concurrency) return;
     let delay = pause ?? MAX_IDLE_MS;
     if (pause === undefined) {
       const due = await this.queue.nextDueAt().catch(() => undefined);
@@ -117,7 +124,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
 
   private async beat(): Promise<void> {
     if (this.inFlight.size === 0) return;
-    await this.queue.heartbeat(this.owner, Date.now(), this.config.leaseMs, [...this.inFlight.keys()]).catch((error: Error) => {
+    await this.queue.heartbeat(this.owner, Date.now(), this.options.leaseMs, [...this.inFlight.keys()]).catch((error: Error) => {
       this.logger.error({ msg: 'lease heartbeat failed', error: error.message });
     });
   }

@@ -2,11 +2,9 @@
  * Finds the workflow version a run was created with: in memory when this process loaded it,
  * else compiled from the source kept in storage (the file may have changed since).
  */
-import { Injectable } from '@nestjs/common';
-import { WorkflowVersionRepository } from '#libs/store';
-import { WorkflowRegistry, type Workflow } from '#libs/workflow';
+import type { WorkflowVersionRepository } from '#libs/store/sql';
+import type { Workflow, WorkflowRegistry } from '#libs/workflow';
 
-@Injectable()
 export class WorkflowVersions {
   constructor(
     private readonly registry: WorkflowRegistry,

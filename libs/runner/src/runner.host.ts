@@ -1,0 +1,174 @@
+/**
+ * Where runs execute. In a process that runs workers, the runner runs in a thread of its own
+ * (runner.thread.ts), so that executing runs and taking deliveries use both cores and neither
+ * waits behind the other on one event loop. The main thread wakes it when runs are queued, and
+ * writes the log lines and counts the metrics it reports. A runner thread that dies is started
+ * again; its runs resume from their last recorded step.
+ *
+ * `sqlite::memory:` cannot be opened by a second connection: there the runner runs on the main
+ * thread, on the main connection.
+ */
+import { Worker } from 'node:worker_threads';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { HookflowConfig } from '#libs/config';
+import { Metrics } from '#libs/metrics';
+import {
+  RunQueueRepository,
+  RunRepository,
+  RunSignal,
+  RUNNER_THREAD_WRITER,
+  STORAGE,
+  WorkflowVersionRepository,
+  type Storage,
+} from '#libs/store';
+import { WorkflowRegistry } from '#libs/workflow';
+import { RunExecutor } from './run.executor.js';
+import type { FromRunnerThread, RunnerThreadData, ToRunnerThread } from './runner-thread.protocol.js';
+import { RunnerService, type RunnerOptions } from './runner.service.js';
+import { WorkflowVersions } from './workflow-versions.service.js';
+
+/** Before a runner thread that died is started again. */
+const RESTART_DELAY_MS = 1000;
+/** The thread's own bound for finishing its runs (RunnerService), and some time to close. */
+const STOP_LIMIT_MS = 15_000;
+const WAKE: ToRunnerThread = { type: 'wake' };
+const STOP: ToRunnerThread = { type: 'stop' };
+
+@Injectable()
+export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RunnerHost.name);
+  private readonly contexts = new Map<string, Logger>();
+  private unsubscribe: (() => void) | undefined;
+  private worker: Worker | undefined;
+  /** Settles when the current thread has exited. */
+  private exited: Promise<void> | undefined;
+  private inProcess: RunnerService | undefined;
+  private wakeScheduled = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    @Inject(HookflowConfig) private readonly config: HookflowConfig,
+    @Inject(STORAGE) private readonly storage: Storage,
+    private readonly signal: RunSignal,
+    private readonly metrics: Metrics,
+    private readonly registry: WorkflowRegistry,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.config.runsWorkers) return;
+    const options: RunnerOptions = {
+      concurrency: this.config.workerConcurrency,
+      leaseMs: this.config.leaseMs,
+      soleWorker: this.storage.location.kind === 'sqlite',
+    };
+    if (this.storage.shared) {
+      await this.startThread({ storage: this.storage.shared, workflowsDir: this.config.workflowsDir, runner: options });
+      this.unsubscribe = this.signal.subscribe(() => this.wake());
+    } else {
+      const runner = this.inProcessRunner(options);
+      this.inProcess = runner;
+      this.unsubscribe = this.signal.subscribe(() => void runner.pump());
+      await runner.start();
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    clearTimeout(this.restartTimer);
+    await this.inProcess?.stop();
+    const worker = this.worker;
+    if (!worker || !this.exited) return;
+    worker.postMessage(STOP);
+    const limit = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), STOP_LIMIT_MS).unref());
+    if ((await Promise.race([this.exited, limit])) === 'timeout') {
+      this.logger.warn({ msg: 'the runner thread did not stop in time; ending it' });
+      await worker.terminate();
+    }
+  }
+
+  /** Starts the thread and waits until it runs (or failed to start, which fails the boot). */
+  private startThread(data: RunnerThreadData): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      const worker = new Worker(new URL('./runner.thread.js', import.meta.url), { workerData: data, name: 'hookflow-runner' });
+      this.worker = worker;
+      worker.on('message', (message: FromRunnerThread) => {
+        if (message.type === 'ready') {
+          started = true;
+          resolve();
+        } else if (message.type === 'failed') {
+          reject(new Error(`the runner thread could not start: ${message.error}`));
+        } else {
+          this.receive(message);
+        }
+      });
+      worker.on('error', (error) => {
+        this.logger.error({ msg: 'the runner thread failed', error: error.stack ?? error.message });
+      });
+      this.exited = new Promise<void>((exited) => {
+        worker.once('exit', (code) => {
+          // A thread that died mid-transaction left the write lock taken; its connection is gone.
+          this.releaseThreadLock();
+          exited();
+          if (this.worker === worker) this.worker = undefined;
+          if (!started) {
+            reject(new Error(`the runner thread exited with code ${code} before it started`));
+            return;
+          }
+          if (this.stopping) return;
+          this.logger.error({ msg: 'the runner thread stopped unexpectedly; starting it again', code, inMs: RESTART_DELAY_MS });
+          this.restartTimer = setTimeout(() => {
+            this.startThread(data).catch((error: Error) =>
+              this.logger.error({ msg: 'restarting the runner thread failed', error: error.message }),
+            );
+          }, RESTART_DELAY_MS);
+        });
+      });
+    });
+  }
+
+  private receive(message: Exclude<FromRunnerThread, { type: 'ready' | 'failed' }>): void {
+    if (message.type === 'log') {
+      this.contextLogger(message.context)[message.level](message.message);
+    } else if (message.type === 'metrics') {
+      for (const [workflowId, status, count] of message.runs) this.metrics.runFinished(workflowId, status, count);
+      for (const [workflowId, stepId, type, status, seconds] of message.steps) {
+        this.metrics.stepFinished(workflowId, stepId, type, status, seconds);
+      }
+    }
+  }
+
+  /** Runs queued in a burst wake the thread once. */
+  private wake(): void {
+    if (this.wakeScheduled) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      this.worker?.postMessage(WAKE);
+    });
+  }
+
+  private releaseThreadLock(): void {
+    if (this.storage.writeLock?.releaseHeldBy(RUNNER_THREAD_WRITER)) {
+      this.logger.warn({ msg: 'the runner thread died holding the database write lock; freed it' });
+    }
+  }
+
+  private inProcessRunner(options: RunnerOptions): RunnerService {
+    const { db } = this.storage;
+    const versions = new WorkflowVersions(this.registry, new WorkflowVersionRepository(db));
+    const executor = new RunExecutor(new RunRepository(db), versions, this.metrics, new Logger(RunExecutor.name));
+    return new RunnerService(new RunQueueRepository(db), executor, options, new Logger(RunnerService.name));
+  }
+
+  private contextLogger(context: string): Logger {
+    let logger = this.contexts.get(context);
+    if (!logger) {
+      logger = new Logger(context);
+      this.contexts.set(context, logger);
+    }
+    return logger;
+  }
+}
