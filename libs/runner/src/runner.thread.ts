@@ -63,7 +63,7 @@ async function main(data: RunnerThreadData): Promise<void> {
   let runner: RunnerService | undefined;
   const metrics = new MetricsForwarder();
   try {
-    opened = openSharedDatabase(data.storage);
+    opened = await openSharedDatabase(data.storage);
     const { db } = opened;
     const versions = new WorkflowVersions(new WorkflowRegistry(data.workflowsDir, process.env), new WorkflowVersionRepository(db));
     const executor = new RunExecutor(new RunRepository(db), versions, metrics, logTo('RunExecutor'));

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
+import { SqliteDatabase, type Database } from './database.js';
 import { SQLITE_BUSY_TIMEOUT_MS, type SharedStorage } from './shared-storage.js';
 import { MAIN_THREAD_WRITER, WriteLock } from './write-lock.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
@@ -96,7 +96,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
   // A file's writers in other threads (the runner thread) share this lock with the main connection.
   const writeLock = location.kind === 'sqlite' && file !== undefined ? new WriteLock(MAIN_THREAD_WRITER) : undefined;
   const db: Database = pool
-    ? new PostgresDatabase(pool)
+    ? new (await import('./postgres-database.js')).PostgresDatabase(pool)
     : new SqliteDatabase(
         (dataSource.driver as unknown as { databaseConnection: ConstructorParameters<typeof SqliteDatabase>[0] }).databaseConnection,
         writeLock,

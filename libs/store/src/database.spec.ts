@@ -7,7 +7,8 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { describeLocation, openStorage } from './data-source.js';
 import BetterSqlite3 from 'better-sqlite3';
-import { DatabaseUnavailableError, isUnavailable, PostgresDatabase, RELAXED, SqliteDatabase, type Database } from './database.js';
+import { DatabaseUnavailableError, isUnavailable, RELAXED, SqliteDatabase, type Database } from './database.js';
+import { PostgresDatabase } from './postgres-database.js';
 import { MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, WriteLock } from './write-lock.js';
 import { openSharedDatabase } from './shared-storage.js';
 
@@ -165,7 +166,7 @@ describe('SqliteDatabase with the write lock shared across connections', () => {
   it("makes a second connection's transaction wait for the first one's commit instead of failing on SQLite's lock", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hookflow-lock-'));
     const storage = await openStorage(`sqlite:${join(dir, 'db.sqlite')}`);
-    const other = openSharedDatabase(storage.shared!);
+    const other = await openSharedDatabase(storage.shared!);
     try {
       await storage.db.run('CREATE TABLE events (n integer PRIMARY KEY, what text NOT NULL)');
       const order: string[] = [];

@@ -5,8 +5,7 @@
  * thread only runs the SQL of the Database port.
  */
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
-import { PostgresDatabase, SqliteDatabase, type Database } from './database.js';
+import { SqliteDatabase, type Database } from './database.js';
 import { MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, WriteLock } from './write-lock.js';
 
 /** A SQLite file with the write lock its writers share, or a PostgreSQL URL. */
@@ -29,8 +28,8 @@ const RUNNER_YIELD_MS = 5;
 /** SQLite's wait for a lock held by another process (none should be: one process per file); as the main connection's. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-/** Opens the shared storage from the runner thread. */
-export function openSharedDatabase(shared: SharedStorage): OpenedDatabase {
+/** Opens the shared storage from the runner thread (pg is loaded only for PostgreSQL). */
+export async function openSharedDatabase(shared: SharedStorage): Promise<OpenedDatabase> {
   if (shared.kind === 'sqlite') {
     const handle = new BetterSqlite3(shared.file, { timeout: SQLITE_BUSY_TIMEOUT_MS, fileMustExist: true });
     handle.pragma('synchronous = FULL');
@@ -44,6 +43,7 @@ export function openSharedDatabase(shared: SharedStorage): OpenedDatabase {
       },
     };
   }
+  const [{ default: pg }, { PostgresDatabase }] = await Promise.all([import('pg'), import('./postgres-database.js')]);
   const pool = new pg.Pool({
     connectionString: shared.url,
     application_name: 'hookflow',

@@ -8,7 +8,7 @@ import { CronRepository } from './cron.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { RetentionRepository } from './retention.repository.js';
 import { InspectionRepository } from './inspection.repository.js';
-import { PostgresListener } from './postgres-listener.js';
+import type { PostgresListener } from './postgres-listener.js';
 import { RunQueueRepository } from './run-queue.repository.js';
 import { QueueStatsRepository } from './queue-stats.repository.js';
 import { RunControlRepository } from './run-control.repository.js';
@@ -28,8 +28,9 @@ export class StoreModule implements OnModuleInit, OnApplicationShutdown {
     private readonly signal: RunSignal,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     if (this.storage.location.kind !== 'postgres') return;
+    const { PostgresListener } = await import('./postgres-listener.js');
     this.listener = new PostgresListener(this.storage.location.url, () => this.signal.notify());
     this.listener.start();
   }
