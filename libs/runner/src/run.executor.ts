@@ -14,9 +14,9 @@ import {
   type RunRepository,
   type StepRecord,
 } from '#libs/store/sql';
-import type { Step, Workflow } from '#libs/workflow';
+import type { RunnableWorkflow, Step } from '#libs/workflow';
 import type { RunMetrics, RunnerLog } from './runner-log.js';
-import type { WorkflowVersions } from './workflow-versions.service.js';
+import type { WorkflowSource } from './workflow-versions.service.js';
 
 /**
  * Between steps: whether an operator asked to cancel (read with the run, then with each write),
@@ -34,7 +34,7 @@ export class RunExecutor {
 
   constructor(
     private readonly runs: RunRepository,
-    private readonly versions: WorkflowVersions,
+    private readonly versions: WorkflowSource,
     private readonly metrics: RunMetrics,
     private readonly logger: RunnerLog,
   ) {}
@@ -119,7 +119,7 @@ export class RunExecutor {
   private async executeStep(
     owner: string,
     execution: Execution,
-    workflow: Workflow,
+    workflow: RunnableWorkflow,
     step: Step,
     position: number,
     context: RunContext,
@@ -218,7 +218,7 @@ export class RunExecutor {
   }
 
   /** The engine returns failures as values; anything it throws is a bug, recorded as a failure. */
-  private async safely(step: Step, context: RunContext, workflow: Workflow): Promise<StepOutcome> {
+  private async safely(step: Step, context: RunContext, workflow: RunnableWorkflow): Promise<StepOutcome> {
     try {
       return await executeStep(step, context, this.ports);
     } catch (error) {

@@ -4,17 +4,20 @@
  */
 import type { RunMetricStatus, StepMetricStatus } from '#libs/metrics';
 import type { SharedStorage } from '#libs/store/sql';
+import type { WorkflowPlan } from '#libs/workflow';
 import type { RunnerOptions } from './runner.service.js';
 
 export interface RunnerThreadData {
   storage: SharedStorage;
-  /** The workflows folder; the thread compiles the versions its runs need from their stored source. */
-  workflowsDir: string;
   runner: RunnerOptions;
 }
 
-/** To the runner thread: a run was queued (wake up and claim), or stop (finish or hand back what runs, then close). */
-export type ToRunnerThread = { type: 'wake' } | { type: 'stop' };
+/**
+ * To the runner thread: a run was queued (wake up and claim); the plan of a workflow version it
+ * asked for (null: that version cannot be compiled any more); stop (finish or hand back what
+ * runs, then close).
+ */
+export type ToRunnerThread = { type: 'wake' } | { type: 'plan'; request: number; plan: WorkflowPlan | null } | { type: 'stop' };
 
 export type LogLevel = 'log' | 'warn' | 'error';
 
@@ -26,6 +29,7 @@ export interface MetricsBatch {
 
 export type FromRunnerThread =
   | { type: 'ready' }
+  | { type: 'plan'; request: number; workflowId: string; version: string }
   | { type: 'failed'; error: string }
   | { type: 'log'; level: LogLevel; context: string; message: object }
   | ({ type: 'metrics' } & MetricsBatch)

@@ -21,7 +21,7 @@ import {
   WorkflowVersionRepository,
   type Storage,
 } from '#libs/store';
-import { WorkflowRegistry } from '#libs/workflow';
+import { planOf, WorkflowRegistry, type WorkflowPlan } from '#libs/workflow';
 import { RunExecutor } from './run.executor.js';
 import type { FromRunnerThread, RunnerThreadData, ToRunnerThread } from './runner-thread.protocol.js';
 import { RunnerService, type RunnerOptions } from './runner.service.js';
@@ -46,14 +46,17 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
   private wakeScheduled = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly versions: WorkflowVersions;
 
   constructor(
     @Inject(HookflowConfig) private readonly config: HookflowConfig,
     @Inject(STORAGE) private readonly storage: Storage,
     private readonly signal: RunSignal,
     private readonly metrics: Metrics,
-    private readonly registry: WorkflowRegistry,
-  ) {}
+    registry: WorkflowRegistry,
+  ) {
+    this.versions = new WorkflowVersions(registry, new WorkflowVersionRepository(storage.db));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     if (!this.config.runsWorkers) return;
@@ -63,7 +66,7 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
       soleWorker: this.storage.location.kind === 'sqlite',
     };
     if (this.storage.shared) {
-      await this.startThread({ storage: this.storage.shared, workflowsDir: this.config.workflowsDir, runner: options });
+      await this.startThread({ storage: this.storage.shared, runner: options });
       this.unsubscribe = this.signal.subscribe(() => this.wake());
     } else {
       const runner = this.inProcessRunner(options);
@@ -95,7 +98,9 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
       const worker = new Worker(new URL('./runner.thread.js', import.meta.url), { workerData: data, name: 'hookflow-runner' });
       this.worker = worker;
       worker.on('message', (message: FromRunnerThread) => {
-        if (message.type === 'ready') {
+        if (message.type === 'plan') {
+          void this.plan(worker, message);
+        } else if (message.type === 'ready') {
           started = true;
           resolve();
         } else if (message.type === 'failed') {
@@ -129,7 +134,27 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
     });
   }
 
-  private receive(message: Exclude<FromRunnerThread, { type: 'ready' | 'failed' }>): void {
+  /** The thread's runs need a workflow version: it is planned from this process's registry, or its stored source. */
+  private async plan(
+    worker: Worker,
+    { request, workflowId, version }: { request: number; workflowId: string; version: string },
+  ): Promise<void> {
+    let plan: WorkflowPlan | null = null;
+    try {
+      const workflow = await this.versions.resolve(workflowId, version);
+      plan = workflow ? planOf(workflow) : null;
+    } catch (error) {
+      this.logger.error({
+        msg: 'could not read a workflow version for the runner thread',
+        workflowId,
+        version,
+        error: (error as Error).message,
+      });
+    }
+    worker.postMessage({ type: 'plan', request, plan } satisfies ToRunnerThread);
+  }
+
+  private receive(message: Exclude<FromRunnerThread, { type: 'ready' | 'failed' | 'plan' }>): void {
     if (message.type === 'log') {
       this.contextLogger(message.context)[message.level](message.message);
     } else if (message.type === 'metrics') {
@@ -158,8 +183,7 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
 
   private inProcessRunner(options: RunnerOptions): RunnerService {
     const { db } = this.storage;
-    const versions = new WorkflowVersions(this.registry, new WorkflowVersionRepository(db));
-    const executor = new RunExecutor(new RunRepository(db), versions, this.metrics, new Logger(RunExecutor.name));
+    const executor = new RunExecutor(new RunRepository(db), this.versions, this.metrics, new Logger(RunExecutor.name));
     return new RunnerService(new RunQueueRepository(db), executor, options, new Logger(RunnerService.name));
   }
 

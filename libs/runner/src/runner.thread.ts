@@ -2,17 +2,18 @@
  * The runner thread: a worker_threads entry that executes runs on a core of its own while the
  * main thread serves HTTP. It opens the storage the main thread migrated, on a connection of its
  * own (on SQLite the two share a write lock), compiles the workflow versions its runs need from
- * their stored source, and reports logs and metrics to the main thread, which writes and serves
- * them. It loads neither Nest nor TypeORM, so that it costs little memory.
+ * plans the main thread sends (workflow.plan.ts), and reports logs and metrics to the main
+ * thread, which writes and serves them. It loads neither Nest nor TypeORM, nor does it load or
+ * validate workflow files, so that it costs little memory.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSharedDatabase, RunQueueRepository, RunRepository, WorkflowVersionRepository, type OpenedDatabase } from '#libs/store/sql';
-import { WorkflowRegistry } from '#libs/workflow';
+import { openSharedDatabase, RunQueueRepository, RunRepository, type OpenedDatabase } from '#libs/store/sql';
+import { compilePlan, type RunnableWorkflow, type WorkflowPlan } from '#libs/workflow';
 import { RunExecutor } from './run.executor.js';
 import type { RunMetrics, RunnerLog } from './runner-log.js';
 import type { FromRunnerThread, LogLevel, MetricsBatch, RunnerThreadData, ToRunnerThread } from './runner-thread.protocol.js';
 import { RunnerService } from './runner.service.js';
-import { WorkflowVersions } from './workflow-versions.service.js';
+import type { WorkflowSource } from './workflow-versions.service.js';
 
 const port = parentPort;
 if (!port) throw new Error('runner.thread.js is the entry of a worker thread');
@@ -58,15 +59,53 @@ class MetricsForwarder implements RunMetrics {
   }
 }
 
+/** Workflow versions as the main thread plans them, asked for once and compiled here. */
+class PlannedWorkflows implements WorkflowSource {
+  private readonly compiled = new Map<string, Promise<RunnableWorkflow | undefined>>();
+  private readonly asked = new Map<number, (plan: WorkflowPlan | null) => void>();
+  private requests = 0;
+
+  resolve(workflowId: string, version: string): Promise<RunnableWorkflow | undefined> {
+    const key = `${workflowId}@${version}`;
+    let workflow = this.compiled.get(key);
+    if (!workflow) {
+      workflow = this.ask(workflowId, version).then((plan) => (plan ? compilePlan(plan) : undefined));
+      // A version that cannot be compiled is asked for again next time (its file may be back).
+      workflow.then(
+        (found) => found ?? this.compiled.delete(key),
+        () => this.compiled.delete(key),
+      );
+      this.compiled.set(key, workflow);
+    }
+    return workflow;
+  }
+
+  answered(request: number, plan: WorkflowPlan | null): void {
+    this.asked.get(request)?.(plan);
+    this.asked.delete(request);
+  }
+
+  private ask(workflowId: string, version: string): Promise<WorkflowPlan | null> {
+    const request = ++this.requests;
+    return new Promise((resolve) => {
+      this.asked.set(request, resolve);
+      send({ type: 'plan', request, workflowId, version });
+    });
+  }
+}
+
 async function main(data: RunnerThreadData): Promise<void> {
   let opened: OpenedDatabase | undefined;
   let runner: RunnerService | undefined;
   const metrics = new MetricsForwarder();
+  const workflows = new PlannedWorkflows();
+  port!.on('message', (message: ToRunnerThread) => {
+    if (message.type === 'plan') workflows.answered(message.request, message.plan);
+  });
   try {
     opened = await openSharedDatabase(data.storage);
     const { db } = opened;
-    const versions = new WorkflowVersions(new WorkflowRegistry(data.workflowsDir, process.env), new WorkflowVersionRepository(db));
-    const executor = new RunExecutor(new RunRepository(db), versions, metrics, logTo('RunExecutor'));
+    const executor = new RunExecutor(new RunRepository(db), workflows, metrics, logTo('RunExecutor'));
     runner = new RunnerService(new RunQueueRepository(db), executor, data.runner, logTo('RunnerService'));
     await runner.start();
   } catch (error) {

@@ -3,9 +3,14 @@
  * else compiled from the source kept in storage (the file may have changed since).
  */
 import type { WorkflowVersionRepository } from '#libs/store/sql';
-import type { Workflow, WorkflowRegistry } from '#libs/workflow';
+import type { RunnableWorkflow, Workflow, WorkflowRegistry } from '#libs/workflow';
 
-export class WorkflowVersions {
+/** Where the runner gets the workflow version of a run; undefined when that version can no longer be compiled. */
+export interface WorkflowSource {
+  resolve(workflowId: string, version: string): Promise<RunnableWorkflow | undefined>;
+}
+
+export class WorkflowVersions implements WorkflowSource {
   constructor(
     private readonly registry: WorkflowRegistry,
     private readonly versions: WorkflowVersionRepository,

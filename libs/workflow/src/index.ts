@@ -12,3 +12,4 @@ export {
   type Environment,
 } from './workflow.loader.js';
 export { WorkflowRegistry, listWorkflowFiles, type WorkflowStatus } from './workflow.registry.js';
+export { planOf, compilePlan, type RunnableWorkflow, type WorkflowPlan, type StepPlan } from './workflow.plan.js';

@@ -42,8 +42,17 @@ export interface LoadedFile {
 
 export type Environment = Record<string, string | undefined>;
 
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
-const validateWorkflow = ajv.compile(workflowSchema);
+/**
+ * The validator of the workflow format, compiled at the first load rather than at import: the
+ * runner thread imports this library for its steps but never loads a file, and the compiled
+ * validator (with its formats) is several MB of code it would carry for nothing.
+ */
+let workflowValidator: ReturnType<Ajv['compile']> | undefined;
+function validateWorkflow(data: unknown): ReturnType<Ajv['compile']> {
+  workflowValidator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(workflowSchema);
+  workflowValidator(data);
+  return workflowValidator;
+}
 
 type Path = Array<string | number>;
 
@@ -205,8 +214,9 @@ export function loadWorkflowSource(file: string, text: string, env: Environment)
     return { file, id: fallbackId, errors: [source.error([], `invalid YAML: ${(error as Error).message}`)] };
   }
   const id = isRecord(data) && typeof data.id === 'string' ? data.id : fallbackId;
-  if (!validateWorkflow(data)) {
-    return { file, id, errors: describeSchemaErrors(validateWorkflow.errors ?? [], source) };
+  const validated = validateWorkflow(data);
+  if (validated.errors) {
+    return { file, id, errors: describeSchemaErrors(validated.errors, source) };
   }
   const builder = new WorkflowBuilder(source, env);
   const workflow = builder.build(data as unknown as RawWorkflow, { id, file, text, fallbackId });
@@ -510,14 +520,17 @@ function lineColumnIndex(text: string, line: number | undefined, column: number 
  * mostly brings the same schemas again. A schema with its own `$id` gets an Ajv of its own,
  * since a shared one refuses an `$id` it has already seen.
  */
-const bodyAjv = withFormats(new Ajv({ allErrors: true, strict: false }));
+let bodyAjv: Ajv | undefined;
 const bodyValidators = new Map<string, ReturnType<Ajv['compile']>>();
 
 function compileBodySchema(schema: object): ReturnType<Ajv['compile']> {
   const key = JSON.stringify(schema);
   let validate = bodyValidators.get(key);
   if (!validate) {
-    const fresh = '$id' in schema ? withFormats(new Ajv({ allErrors: true, strict: false })) : bodyAjv;
+    const fresh =
+      '$id' in schema
+        ? withFormats(new Ajv({ allErrors: true, strict: false }))
+        : (bodyAjv ??= withFormats(new Ajv({ allErrors: true, strict: false })));
     validate = fresh.compile(schema as Record<string, unknown>);
     bodyValidators.set(key, validate);
   }
