@@ -1,4 +1,4 @@
-// Starts the built Hookflow server (`node --initial-old-space-size=32 --max-semi-space-size=4
+// Starts the built Hookflow server (`node --initial-old-space-size=8 --max-semi-space-size=4
 // dist/apps/hookflow/src/main.js`, as `npm start` does) as a child process on a loopback port,
 // with its own SQLite file and workflows folder inside a bench temp folder.
 import { execFileSync } from 'node:child_process';
@@ -45,7 +45,7 @@ export function sourceRevision() {
 }
 
 /** The node flags of `npm start` (package.json), so that the bench measures Hookflow as it is run. */
-const NPM_START_NODE_ARGS = ['--initial-old-space-size=32', '--max-semi-space-size=4'];
+const NPM_START_NODE_ARGS = ['--initial-old-space-size=8', '--max-semi-space-size=4'];
 
 /**
  * @param {string} dir a temp folder of its own: the database goes in it (unless `databaseFile`

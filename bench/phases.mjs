@@ -291,7 +291,12 @@ export async function profile(kind, settings, log) {
     const drained = await hookflow.api.drain(workflowId, settings.drainTimeoutMs);
     const drainedAt = Date.now();
     const ended = await hookflow.stop();
-    const [file] = readdirSync(profiles).filter((name) => name.endsWith('.cpuprofile'));
+    // node writes a profile per thread, named CPU.<date>.<time>.<pid>.<thread id>.<n>.cpuprofile: intake
+    // runs on the main thread (id 0), runs on the runner thread.
+    const threadOf = (name) => Number(name.split('.')[4]);
+    const file = readdirSync(profiles)
+      .filter((name) => name.endsWith('.cpuprofile'))
+      .find((name) => (kind === 'intake' ? threadOf(name) === 0 : threadOf(name) !== 0));
     if (!file || ended.at === undefined) throw new Error(`no profile was written (Hookflow ended with ${JSON.stringify(ended)})`);
     // The profile's clock is not the wall clock: samples are placed by the process's exit time,
     // and the window's edges are trimmed by half a second for slack.

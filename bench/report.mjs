@@ -131,8 +131,8 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     // Keep this in step with libs/store (database.ts, data-source.ts): the bench cannot observe it.
     'Hookflow runs as `npm start` runs it, with its default storage: **SQLite in WAL mode, `synchronous=FULL` for every acknowledgement**.',
     'Each delivery and its queued run are committed, and the WAL synced to disk, before the `202` is sent; deliveries that arrive',
-    'together share one transaction and one sync (group commit). Workers record step and run outcomes in *relaxed* commits',
-    '(`synchronous=NORMAL` for those transactions, or inside an intake commit when both arrive together): they survive the process being killed, and the next full commit syncs them; a',
+    'together share one transaction and one sync (group commit). Runs execute in a thread of their own, which records step and run',
+    'outcomes on its own connection in *relaxed* commits (`synchronous=NORMAL`): they survive the process being killed, and the next full commit syncs them; a',
     'power loss may lose the latest, and the step then runs again with the same `Idempotency-Key`. A transform changes nothing outside',
     "its run, so its record is written with the run's next write; a crash before that only means the transform is computed again.",
     '',
@@ -196,7 +196,8 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
       '',
       '- `baseline`: a bare `node:http` server that reads the body, `JSON.parse`s it and answers `202` with a small JSON; it stores nothing.',
       '- `hookflow`: Hookflow as `npm start` runs it, serving a workflow that checks the signature and a body schema and has one transform. Its runs execute in',
-      "  the background during its rounds, and its queue is drained after each round so that its work never overlaps another server's round.",
+      '  its runner thread during its rounds (letting intake write first), and its queue is drained after each round so that its work never overlaps another',
+      "  server's round.",
       '- `hookflow-web`: the same with `HOOKFLOW_ROLE=web`: intake alone, no runs executed. Its acknowledged deliveries are verified',
       '  to be stored with their runs `queued`.',
       '',
@@ -293,8 +294,8 @@ export function markdown(results, { settings, mode, startedAt, host, command }) 
     const s = profile.summary;
     const what =
       profile.kind === 'intake'
-        ? `during ${settings.roundSeconds} s of the intake load (one-transform workflow, its runs executing alongside; ${num(profile.load.rps)} req/s under the profiler)`
-        : `while it executed the ${num(profile.load.answered)} end-to-end runs queued by ${settings.roundSeconds} s of load, with no intake going on (${num(profile.drainSeconds, 1)} s)`;
+        ? `(its main thread) during ${settings.roundSeconds} s of the intake load (one-transform workflow, its runs executing alongside in the runner thread; ${num(profile.load.rps)} req/s under the profiler)`
+        : `(its runner thread) while it executed the ${num(profile.load.answered)} end-to-end runs queued by ${settings.roundSeconds} s of load, with no intake going on (${num(profile.drainSeconds, 1)} s)`;
     push(
       '',
       profile.kind === 'intake' ? '## Where intake time goes' : '## Where the runner’s time goes',
