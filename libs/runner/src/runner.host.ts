@@ -105,6 +105,9 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
           resolve();
         } else if (message.type === 'failed') {
           reject(new Error(`the runner thread could not start: ${message.error}`));
+        } else if (message.type === 'stopped') {
+          // Its runs are finished or handed back and its storage closed; idle keep-alive sockets need not linger.
+          void worker.terminate();
         } else {
           this.receive(message);
         }
@@ -154,7 +157,7 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
     worker.postMessage({ type: 'plan', request, plan } satisfies ToRunnerThread);
   }
 
-  private receive(message: Exclude<FromRunnerThread, { type: 'ready' | 'failed' | 'plan' }>): void {
+  private receive(message: Exclude<FromRunnerThread, { type: 'ready' | 'failed' | 'plan' | 'stopped' }>): void {
     if (message.type === 'log') {
       this.contextLogger(message.context)[message.level](message.message);
     } else if (message.type === 'metrics') {
