@@ -191,8 +191,8 @@ export class SqliteDatabase implements Database {
   }
 
   /**
-   * How long relaxed work waits before its group commit: YIELD (`yieldTo`) while the other writer
-   * has written since this connection's last commit, else nothing.
+   * How long relaxed work waits before its group commit: `yieldTo.ms` when the other writer has
+   * written since this connection last looked (intake is busy), else not at all.
    */
   private yieldMs(): number {
     if (!this.yieldTo || !this.writeLock) return 0;
