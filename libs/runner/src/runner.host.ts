@@ -3,7 +3,9 @@
  * (runner.thread.ts), so that executing runs and taking deliveries use both cores and neither
  * waits behind the other on one event loop. The main thread wakes it when runs are queued, and
  * writes the log lines and counts the metrics it reports. A runner thread that dies is started
- * again; its runs resume from their last recorded step.
+ * again; its runs resume from their last recorded step. While intake is quiet the main thread
+ * helps (a helper runner, up to half as many runs again), so a backlog left by a burst drains on
+ * both cores.
  *
  * `sqlite::memory:` cannot be opened by a second connection: there the runner runs on the main
  * thread, on the main connection.
@@ -13,12 +15,15 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { HookflowConfig } from '#libs/config';
 import { Metrics } from '#libs/metrics';
 import {
+  HELPER_RUNNER_WRITER,
+  openSharedDatabase,
   RunQueueRepository,
   RunRepository,
   RunSignal,
   RUNNER_THREAD_WRITER,
   STORAGE,
   WorkflowVersionRepository,
+  type SharedStorage,
   type Storage,
 } from '#libs/store';
 import { planOf, WorkflowRegistry, type WorkflowPlan } from '#libs/workflow';
@@ -27,6 +32,12 @@ import type { FromRunnerThread, RunnerThreadData, ToRunnerThread } from './runne
 import { RunnerService, type RunnerOptions } from './runner.service.js';
 import { WorkflowVersions } from './workflow-versions.service.js';
 
+/**
+ * While no run has been queued for this long, the main thread executes runs too (its helper
+ * runner), so that a backlog left by a burst drains on both cores; it stops claiming as soon as
+ * deliveries arrive again.
+ */
+const HELP_WHEN_QUIET_MS = 100;
 /** Before a runner thread that died is started again. */
 const RESTART_DELAY_MS = 1000;
 /** The thread's own bound for finishing its runs (RunnerService), and some time to close. */
@@ -43,6 +54,10 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
   /** Settles when the current thread has exited. */
   private exited: Promise<void> | undefined;
   private inProcess: RunnerService | undefined;
+  /** The main thread's helper runner, and its connection on SQLite. */
+  private helper: { runner: RunnerService; close(): Promise<void> } | undefined;
+  private lastQueuedAt = 0;
+  private helpTimer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -66,8 +81,14 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
       soleWorker: this.storage.location.kind === 'sqlite',
     };
     if (this.storage.shared) {
-      await this.startThread({ storage: this.storage.shared, runner: options });
-      this.unsubscribe = this.signal.subscribe(() => this.wake());
+      const helper = await this.helperRunner(this.storage.shared, options);
+      this.helper = helper;
+      await this.startThread({ storage: this.storage.shared, runner: { ...options, spareOwner: helper.runner.owner } });
+      this.unsubscribe = this.signal.subscribe(() => {
+        this.wake();
+        this.queued();
+      });
+      await helper.runner.start();
     } else {
       const runner = this.inProcessRunner(options);
       this.inProcess = runner;
@@ -80,7 +101,17 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
     this.stopping = true;
     this.unsubscribe?.();
     clearTimeout(this.restartTimer);
-    await this.inProcess?.stop();
+    clearTimeout(this.helpTimer);
+    await Promise.all([this.inProcess?.stop(), this.stopHelper(), this.stopThread()]);
+  }
+
+  private async stopHelper(): Promise<void> {
+    if (!this.helper) return;
+    await this.helper.runner.stop();
+    await this.helper.close().catch(() => undefined);
+  }
+
+  private async stopThread(): Promise<void> {
     const worker = this.worker;
     if (!worker || !this.exited) return;
     worker.postMessage(STOP);
@@ -176,6 +207,43 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
       this.wakeScheduled = false;
       this.worker?.postMessage(WAKE);
     });
+  }
+
+  /** A run was queued (a delivery, mostly): the helper holds off, and looks again once intake has been quiet. */
+  private queued(): void {
+    this.lastQueuedAt = Date.now();
+    const helper = this.helper;
+    if (!helper || this.helpTimer) return;
+    this.helpTimer = setTimeout(() => {
+      this.helpTimer = undefined;
+      void helper.runner.pump();
+    }, HELP_WHEN_QUIET_MS);
+    this.helpTimer.unref();
+  }
+
+  /**
+   * The main thread's helper runner: up to half as many runs again as the runner thread, claimed
+   * only while no run has been queued for HELP_WHEN_QUIET_MS (in a process that takes
+   * deliveries). On SQLite it writes through a connection of its own, which yields to intake as
+   * the runner thread's does.
+   */
+  private async helperRunner(shared: SharedStorage, options: RunnerOptions): Promise<{ runner: RunnerService; close(): Promise<void> }> {
+    const opened = shared.kind === 'sqlite' ? await openSharedDatabase(shared, HELPER_RUNNER_WRITER) : undefined;
+    const db = opened?.db ?? this.storage.db;
+    const executor = new RunExecutor(new RunRepository(db), this.versions, this.metrics, new Logger(RunExecutor.name));
+    const runner = new RunnerService(
+      new RunQueueRepository(db),
+      executor,
+      {
+        concurrency: Math.max(1, Math.floor(options.concurrency / 2)),
+        leaseMs: options.leaseMs,
+        soleWorker: false,
+        // A process without intake (HOOKFLOW_ROLE=worker) has nothing else for its main thread to do.
+        ...(this.config.servesWeb ? { holdOff: () => Math.max(0, this.lastQueuedAt + HELP_WHEN_QUIET_MS - Date.now()) } : {}),
+      },
+      new Logger('RunnerService (main thread)'),
+    );
+    return { runner, close: async () => opened?.close() };
   }
 
   private releaseThreadLock(): void {

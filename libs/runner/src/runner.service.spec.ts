@@ -45,4 +45,33 @@ describe('RunnerService', () => {
     finish();
     await service.stop();
   });
+
+  it('claims nothing while it is told to hold off, and claims once it is not', async () => {
+    let claims = 0;
+    const queue = {
+      claim: async () => {
+        claims++;
+        return [];
+      },
+      heartbeat: async () => 0,
+      nextDueAt: async () => undefined,
+      release: async () => 0,
+    } as unknown as RunQueueRepository;
+    const executor = { execute: async () => undefined } as unknown as RunExecutor;
+    let holdOff = 60_000;
+    const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    const service = new RunnerService(
+      queue,
+      executor,
+      { concurrency: 4, leaseMs: 30_000, soleWorker: false, holdOff: () => holdOff },
+      silent,
+    );
+    await service.start();
+    await service.pump();
+    assert.equal(claims, 0);
+    holdOff = 0;
+    await service.pump();
+    assert.equal(claims, 1);
+    await service.stop();
+  });
 });

@@ -28,6 +28,13 @@ export interface RunnerOptions {
    * is an orphan of the previous process (or of a runner thread that died) and is due at once.
    */
   soleWorker: boolean;
+  /** With `soleWorker`: a worker of this same process whose leases are not orphans (the main thread's helper). */
+  spareOwner?: string;
+  /**
+   * How long to wait before claiming more runs; 0: claim now. The main thread's helper runner
+   * claims only while intake is quiet.
+   */
+  holdOff?: () => number;
 }
 
 export class RunnerService {
@@ -49,7 +56,7 @@ export class RunnerService {
 
   async start(): Promise<void> {
     if (this.options.soleWorker) {
-      const orphans = await this.queue.expireAllLeases(Date.now());
+      const orphans = await this.queue.expireAllLeases(Date.now(), this.options.spareOwner);
       if (orphans > 0) this.logger.log({ msg: 'resuming runs left running by the previous process', count: orphans });
     }
     this.started = true;
@@ -85,6 +92,11 @@ export class RunnerService {
         this.again = false;
         const free = this.options.concurrency - this.inFlight.size;
         if (free <= 0) break;
+        const holdOff = this.options.holdOff?.() ?? 0;
+        if (holdOff > 0) {
+          pause = holdOff;
+          break;
+        }
         const claimed = await this.queue.claim(this.owner, free, Date.now(), this.options.leaseMs);
         // A run still executing here comes back when its lease ran out unrenewed (heartbeats
         // failing): the claim renewed it, and the execution in flight goes on; a second one would

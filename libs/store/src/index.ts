@@ -10,7 +10,7 @@ export {
   RUNNER_THREAD_CONNECTIONS,
 } from './data-source.js';
 export { openSharedDatabase, type OpenedDatabase, type SharedStorage } from './shared-storage.js';
-export { WriteLock, MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER } from './write-lock.js';
+export { WriteLock, MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, HELPER_RUNNER_WRITER } from './write-lock.js';
 export { DatabaseUnavailableError, isUnavailable, type Database, type Sql } from './database.js';
 export { DeliveryRepository, deliveryTrigger, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
 export { RunQueueRepository } from './run-queue.repository.js';

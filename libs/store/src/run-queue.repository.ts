@@ -70,9 +70,14 @@ export class RunQueueRepository {
 
   /**
    * With one process on SQLite no other worker can hold a lease, so at start every `running`
-   * run is an orphan of the previous process and is due now rather than when its lease ends.
+   * run is an orphan of the previous process (or of a runner thread that died) and is due now
+   * rather than when its lease ends; `except`: a live worker of this process, whose leases stay.
    */
-  async expireAllLeases(now: number): Promise<number> {
-    return this.db.run(`UPDATE runs SET run_at = ? WHERE status = 'running' AND run_at > ?`, [now, now]);
+  async expireAllLeases(now: number, except?: string): Promise<number> {
+    return this.db.run(`UPDATE runs SET run_at = ? WHERE status = 'running' AND run_at > ? AND (lease_owner IS NULL OR lease_owner <> ?)`, [
+      now,
+      now,
+      except ?? '',
+    ]);
   }
 }

@@ -462,6 +462,16 @@ for (const backend of backends) {
         assert.deepEqual(await idsOf(b.queue.claim('worker-b', 2, T0 + 6, LEASE)), [second]);
       });
 
+      it("makes every lease due at once at a sole worker's start, but those of the worker it spares", async () => {
+        const orphan = await queued();
+        const spared = await queued();
+        await a.queue.claim('dead-worker', 1, T0, LEASE);
+        await a.queue.claim('helper', 1, T0, LEASE);
+        assert.equal(await a.queue.expireAllLeases(T0 + 1, 'helper'), 1);
+        assert.deepEqual(await idsOf(b.queue.claim('worker-b', 2, T0 + 1, LEASE)), [orphan]);
+        assert.equal((await runRow(spared))?.lease_owner, 'helper');
+      });
+
       it('answers when the next run is due, as a number', async () => {
         assert.equal(await a.queue.nextDueAt(), undefined);
         await queued(T0 + 50);

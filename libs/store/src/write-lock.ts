@@ -14,7 +14,7 @@
 const FREE = 0;
 /** The cells of the shared memory: who holds the lock, then how many times each holder took it. */
 const HOLDER = 0;
-const HOLDERS = 2;
+const HOLDERS = 3;
 
 /** How long a waiter sleeps before looking again, should a wake-up ever be missed. */
 const RECHECK_MS = 50;
@@ -23,7 +23,7 @@ export class WriteLock {
   private readonly cells: Int32Array;
 
   /**
-   * @param holder this thread's number, not 0 (the main thread 1, the runner thread 2)
+   * @param holder this connection's number (MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, HELPER_RUNNER_WRITER)
    * @param buffer the shared lock; a new one when omitted
    */
   constructor(
@@ -67,5 +67,8 @@ export class WriteLock {
   }
 }
 
+/** Intake and the API, on the main thread's main connection. */
 export const MAIN_THREAD_WRITER = 1;
 export const RUNNER_THREAD_WRITER = 2;
+/** The runner the main thread runs while intake is quiet, on a connection of its own. */
+export const HELPER_RUNNER_WRITER = 3;
