@@ -1,15 +1,14 @@
+import './heap-growth.js';
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { loadConfig } from '#libs/config';
 import { createApp } from './app.factory.js';
-import { limitHeapGrowth } from './heap.js';
 
 /** Past this, a stuck shutdown gives up; unfinished runs resume at the next start. */
 const SHUTDOWN_LIMIT_MS = 25_000;
 
 async function main(): Promise<void> {
-  limitHeapGrowth(process.execArgv);
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const app = await createApp(config);
