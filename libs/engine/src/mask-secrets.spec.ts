@@ -58,5 +58,16 @@ describe('maskSecrets', () => {
     assert.equal(masked.self, masked);
   });
 
+  it('answers a value that holds no secret as it is, without copying it', () => {
+    const input: Record<string, unknown> = { a: [{ b: 'plain' }], c: { 'key-x': 1 } };
+    input.self = input;
+    assert.equal(maskSecrets(input, ['tok1']), input);
+  });
+
+  it('finds a secret deep in an array, or only in a key', () => {
+    assert.deepEqual(maskSecrets({ a: [1, [{ b: ['x', 'tok1'] }]] }, ['tok1']), { a: [1, [{ b: ['x', MASK] }]] });
+    assert.deepEqual(maskSecrets([{ c: { 'tok1-key': null } }], ['tok1']), [{ c: { [`${MASK}-key`]: null } }]);
+  });
+
   it('keeps undefined', () => assert.equal(maskSecrets(undefined, ['tok1']), undefined));
 });

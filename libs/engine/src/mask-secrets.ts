@@ -9,7 +9,8 @@ export const MASK = '***';
 
 export function maskSecrets<T>(value: T, secrets: readonly string[]): T {
   const forms = secretForms(secrets);
-  if (forms.length === 0) return value;
+  // Most values hold no secret: looking first spares copying them.
+  if (forms.length === 0 || !holdsSecret(value, forms, new WeakSet())) return value;
   return mask(value, forms, new WeakMap()) as T;
 }
 
@@ -52,6 +53,25 @@ function mask(value: unknown, secrets: readonly string[], seen: WeakMap<object, 
     });
   }
   return copy;
+}
+
+/** Whether mask() would change anything: a secret in a string or a key of what it walks. */
+function holdsSecret(value: unknown, secrets: readonly string[], seen: WeakSet<object>): boolean {
+  if (typeof value === 'string') return includesAny(value, secrets);
+  if (value === null || typeof value !== 'object' || seen.has(value)) return false;
+  seen.add(value);
+  if (Array.isArray(value)) return value.some((item) => holdsSecret(item, secrets, seen));
+  if (!isPlainObject(value)) return false;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (includesAny(key, secrets) || holdsSecret((value as Record<string, unknown>)[key], secrets, seen)) return true;
+  }
+  return false;
+}
+
+function includesAny(value: string, secrets: readonly string[]): boolean {
+  for (const secret of secrets) if (value.includes(secret)) return true;
+  return false;
 }
 
 function maskString(value: string, secrets: readonly string[]): string {
