@@ -1,9 +1,8 @@
-// Starts the built Hookflow server (`node --initial-old-space-size=8 --max-semi-space-size=4
-// dist/apps/hookflow/src/main.js`, as `npm start` does) as a child process on a loopback port,
-// with its own SQLite file and workflows folder inside a bench temp folder.
+// Starts the built Hookflow server (`dist/apps/hookflow/src/main.js`, with the node flags of `npm start`) as a child
+// process on a loopback port, with its own SQLite file and workflows folder inside a bench temp folder.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, cpSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hookflowApi } from './api.mjs';
@@ -45,7 +44,12 @@ export function sourceRevision() {
 }
 
 /** The node flags of `npm start` (package.json), so that the bench measures Hookflow as it is run. */
-const NPM_START_NODE_ARGS = ['--initial-old-space-size=8', '--max-semi-space-size=4'];
+const NPM_START_NODE_ARGS = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+  .scripts.start.split('&&')
+  .at(-1)
+  .trim()
+  .split(/\s+/)
+  .filter((arg) => arg.startsWith('--'));
 
 /**
  * @param {string} dir a temp folder of its own: the database goes in it (unless `databaseFile`

@@ -23,6 +23,7 @@ import {
   RUNNER_THREAD_WRITER,
   STORAGE,
   WorkflowVersionRepository,
+  type Database,
   type SharedStorage,
   type Storage,
 } from '#libs/store';
@@ -90,7 +91,7 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
       });
       await helper.runner.start();
     } else {
-      const runner = this.inProcessRunner(options);
+      const runner = this.runnerOn(this.storage.db, options, RunnerService.name);
       this.inProcess = runner;
       this.unsubscribe = this.signal.subscribe(() => void runner.pump());
       await runner.start();
@@ -229,11 +230,8 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
    */
   private async helperRunner(shared: SharedStorage, options: RunnerOptions): Promise<{ runner: RunnerService; close(): Promise<void> }> {
     const opened = shared.kind === 'sqlite' ? await openSharedDatabase(shared, HELPER_RUNNER_WRITER) : undefined;
-    const db = opened?.db ?? this.storage.db;
-    const executor = new RunExecutor(new RunRepository(db), this.versions, this.metrics, new Logger(RunExecutor.name));
-    const runner = new RunnerService(
-      new RunQueueRepository(db),
-      executor,
+    const runner = this.runnerOn(
+      opened?.db ?? this.storage.db,
       {
         concurrency: Math.max(1, Math.floor(options.concurrency / 2)),
         leaseMs: options.leaseMs,
@@ -241,7 +239,7 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
         // A process without intake (HOOKFLOW_ROLE=worker) has nothing else for its main thread to do.
         ...(this.config.servesWeb ? { holdOff: () => Math.max(0, this.lastQueuedAt + HELP_WHEN_QUIET_MS - Date.now()) } : {}),
       },
-      new Logger('RunnerService (main thread)'),
+      'RunnerService (main thread)',
     );
     return { runner, close: async () => opened?.close() };
   }
@@ -252,10 +250,10 @@ export class RunnerHost implements OnApplicationBootstrap, BeforeApplicationShut
     }
   }
 
-  private inProcessRunner(options: RunnerOptions): RunnerService {
-    const { db } = this.storage;
+  /** A runner on this thread, over `db`: the helper's connection, or the main one. */
+  private runnerOn(db: Database, options: RunnerOptions, context: string): RunnerService {
     const executor = new RunExecutor(new RunRepository(db), this.versions, this.metrics, new Logger(RunExecutor.name));
-    return new RunnerService(new RunQueueRepository(db), executor, options, new Logger(RunnerService.name));
+    return new RunnerService(new RunQueueRepository(db), executor, options, new Logger(context));
   }
 
   private contextLogger(context: string): Logger {

@@ -15,8 +15,8 @@ import type { FromRunnerThread, LogLevel, MetricsBatch, RunnerThreadData, ToRunn
 import { RunnerService } from './runner.service.js';
 import type { WorkflowSource } from './workflow-versions.service.js';
 
+if (!parentPort) throw new Error('runner.thread.js is the entry of a worker thread');
 const port = parentPort;
-if (!port) throw new Error('runner.thread.js is the entry of a worker thread');
 const send = (message: FromRunnerThread): void => port.postMessage(message);
 
 /** Log lines go to the main thread's logger, which masks secrets and writes them. */
@@ -99,7 +99,7 @@ async function main(data: RunnerThreadData): Promise<void> {
   let runner: RunnerService | undefined;
   const metrics = new MetricsForwarder();
   const workflows = new PlannedWorkflows();
-  port!.on('message', (message: ToRunnerThread) => {
+  port.on('message', (message: ToRunnerThread) => {
     if (message.type === 'plan') workflows.answered(message.request, message.plan);
   });
   try {
@@ -111,12 +111,12 @@ async function main(data: RunnerThreadData): Promise<void> {
   } catch (error) {
     await opened?.close().catch(() => undefined);
     send({ type: 'failed', error: (error as Error).message });
-    port!.close();
+    port.close();
     return;
   }
   const started = runner;
   const storage = opened;
-  port!.on('message', (message: ToRunnerThread) => {
+  port.on('message', (message: ToRunnerThread) => {
     if (message.type === 'wake') void started.pump();
     else if (message.type === 'stop') void stop();
   });
@@ -128,7 +128,7 @@ async function main(data: RunnerThreadData): Promise<void> {
     metrics.flush();
     await storage.close().catch(() => undefined);
     send({ type: 'stopped' });
-    port!.close();
+    port.close();
   };
   send({ type: 'ready' });
 }

@@ -1,3 +1,5 @@
+// What the runner thread needs, without TypeORM or Nest, is in sql.ts; the rest of the store is here.
+export * from './sql.js';
 export {
   openStorage,
   parseDatabaseUrl,
@@ -9,24 +11,9 @@ export {
   POSTGRES_CONNECTIONS,
   RUNNER_THREAD_CONNECTIONS,
 } from './data-source.js';
-export { openSharedDatabase, type OpenedDatabase, type SharedStorage } from './shared-storage.js';
 export { WriteLock, MAIN_THREAD_WRITER, RUNNER_THREAD_WRITER, HELPER_RUNNER_WRITER } from './write-lock.js';
-export { DatabaseUnavailableError, isUnavailable, type Database, type Sql } from './database.js';
 export { DeliveryRepository, deliveryTrigger, type NewDelivery, type NewRun, type AcceptResult } from './delivery.repository.js';
-export { RunQueueRepository } from './run-queue.repository.js';
 export { TRIGGER_FROM_DELIVERY } from './run-trigger.js';
-export {
-  RunRepository,
-  LeaseLostError,
-  cancelledByOperator,
-  type Execution,
-  type ExecutionRun,
-  type ExecutionStep,
-  type ExecutionAttempt,
-  type RunTransition,
-  type StepRecord,
-  type ErrorInfo,
-} from './run.repository.js';
 export {
   InspectionRepository,
   InvalidCursorError,
@@ -37,7 +24,6 @@ export {
   type RunSummary,
   type DeliverySummary,
 } from './inspection.repository.js';
-export { WorkflowVersionRepository, type StoredVersion } from './workflow-version.repository.js';
 export { DeliveryEntity, type DeliveryOutcome } from './entities/delivery.entity.js';
 export { RunEntity, FINISHED_RUN_STATUSES, type RunStatus } from './entities/run.entity.js';
 export { RunStepEntity, type StepStatus } from './entities/run-step.entity.js';
