@@ -965,11 +965,18 @@ describe('ingress (SPEC §3)', { concurrency: true }, () => {
     e2e('intake answers 503 with Retry-After while the database is locked, and accepts again once it is free', async () => {
       const server = setup();
       await assertAccepted(server, 'store', await send(server, 'store', { body: { n: 1 } }));
-      // Another connection holds the write lock; the server's writes wait out its 5 s busy timeout.
+      // Another process holds the write lock; the server's writes wait out its 5 s busy timeout.
       const locker = new Database(join(server.dir, 'hookflow.db'), { timeout: 10_000 });
       try {
         locker.exec('BEGIN EXCLUSIVE');
-        const accepted = await send(server, 'store', { body: { n: 2 } });
+        let answered = false;
+        const waiting = send(server, 'store', { body: { n: 2 } }).finally(() => (answered = true));
+        // While the delivery waits for the lock, the server is not frozen: health and reads answer first.
+        const health = await server.api('/health', { token: null });
+        assert.equal(health.status, 200, health.text);
+        assert.equal((await runsOf(server, 'store')).length, 1);
+        assert.equal(answered, false, 'health and the run list answered before the waiting delivery did');
+        const accepted = await waiting;
         assertErrorBody(accepted, 503, 'STORAGE_UNAVAILABLE');
         assert.ok(Number(accepted.headers.get('retry-after')) >= 1, 'the sender is told when to retry');
         const rejected = await send(server, 'typed', { body: 'x', headers: { 'content-type': 'application/octet-stream' } });

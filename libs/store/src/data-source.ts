@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { SqliteDatabase, type Database } from './database.js';
-import { SQLITE_BUSY_TIMEOUT_MS, type SharedStorage } from './shared-storage.js';
+import { SQLITE_BUSY_TIMEOUT_MS, SqliteDatabase, type Database } from './database.js';
+import type { SharedStorage } from './shared-storage.js';
 import { MAIN_THREAD_WRITER, WriteLock } from './write-lock.js';
 import { DeliveryEntity } from './entities/delivery.entity.js';
 import { RunStepEntity } from './entities/run-step.entity.js';
@@ -149,7 +149,7 @@ function dataSourceFor(location: StorageLocation, file: string | undefined, pool
       type: 'better-sqlite3',
       database: file ?? ':memory:',
       enableWAL: file !== undefined,
-      timeout: SQLITE_BUSY_TIMEOUT_MS,
+      timeout: SQLITE_BUSY_TIMEOUT_MS, // migrations at start wait as long; SqliteDatabase then waits without blocking (database.ts)
       prepareDatabase: (db: { pragma(sql: string): unknown }) => {
         db.pragma('synchronous = FULL');
       },

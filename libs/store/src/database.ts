@@ -67,6 +67,11 @@ interface Pending {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
+/** How long a statement waits for a write lock that another process holds (none should: one process per file). */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** The pauses between tries while another process holds the lock; the last one repeats. */
+const BUSY_PAUSES_MS = [1, 2, 5, 10, 20, 50, 100];
+
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
@@ -84,30 +89,53 @@ export class SqliteDatabase implements Database {
   /**
    * `writeLock`: shared with the other threads writing to this file, if any. `yieldTo`: relaxed
    * work lets that holder's writes go first (the runner lets intake go first): see yieldMs.
+   *
+   * The connection's own busy handler is turned off: it sleeps with the whole thread blocked, so
+   * while another process held the file (`sqlite3` with a transaction open, say) the main thread
+   * would answer nothing, not even `/health`, for up to the busy timeout per statement. Instead a
+   * statement that finds the file locked is tried again after a pause on a timer, for up to
+   * `busyTimeoutMs`, and then fails with SQLITE_BUSY (storage unavailable). The threads of this
+   * process never meet that lock: they take turns through the WriteLock.
    */
   constructor(
     private readonly handle: BetterSqlite3.Database,
     private readonly writeLock?: WriteLock,
     private readonly yieldTo?: { holder: number; ms: number },
+    private readonly busyTimeoutMs = SQLITE_BUSY_TIMEOUT_MS,
   ) {
+    handle.pragma('busy_timeout = 0');
     if (yieldTo && writeLock) this.othersSeen = writeLock.takenBy(yieldTo.holder);
     this.direct = {
-      all: <T extends Row>(sql: string, params: readonly unknown[] = []) =>
-        Promise.resolve(this.prepare(sql).all(...params.map(bind)) as T[]),
-      run: (sql: string, params: readonly unknown[] = []) => Promise.resolve(this.prepare(sql).run(...params.map(bind)).changes),
+      all: <T extends Row>(sql: string, params: readonly unknown[] = []) => Promise.resolve(this.allNow<T>(sql, params)),
+      run: (sql: string, params: readonly unknown[] = []) => Promise.resolve(this.runNow(sql, params)),
     };
   }
 
+  /**
+   * A read outside any transaction runs at once rather than behind the work queued on this
+   * connection, so that reads (the API's lists, say) still answer while that work waits for the
+   * write lock. Inside a transaction's body it waits its turn, as a write does.
+   */
   all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.exclusive(() => this.direct.all<T>(sql, params), this.writes(sql));
+    const read = (deadline: number): Promise<T[]> => this.whenFree(() => this.allNow<T>(sql, params), deadline);
+    if (this.onlyReads(sql) && !this.handle.inTransaction) return read(performance.now() + this.busyTimeoutMs);
+    return this.exclusive(read, this.writes(sql));
   }
 
   run(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.exclusive(() => this.direct.run(sql, params), this.writes(sql));
+    return this.exclusive((deadline) => this.whenFree(() => this.runNow(sql, params), deadline), this.writes(sql));
+  }
+
+  private allNow<T extends Row>(sql: string, params: readonly unknown[]): T[] {
+    return this.prepare(sql).all(...params.map(bind)) as T[];
+  }
+
+  private runNow(sql: string, params: readonly unknown[]): number {
+    return this.prepare(sql).run(...params.map(bind)).changes;
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.exclusive(() => this.atomically(options.sync ?? 'full', () => work(this.direct)), true);
+    return this.exclusive((deadline) => this.atomically(options.sync ?? 'full', deadline, () => work(this.direct)), true);
   }
 
   batched<T>(work: (tx: Sql) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
@@ -118,8 +146,9 @@ export class SqliteDatabase implements Database {
       // bytes arrived in it joins the same transaction; a microtask would commit them one by one.
       if (this.pending.length !== 1) return;
       const yieldMs = full ? 0 : this.yieldMs();
-      if (yieldMs > 0) setTimeout(() => void this.exclusive(() => this.commitPending(), true), yieldMs);
-      else setImmediate(() => void this.exclusive(() => this.commitPending(), true));
+      const commit = (): void => void this.exclusive((deadline) => this.commitPending(deadline), true);
+      if (yieldMs > 0) setTimeout(commit, yieldMs);
+      else setImmediate(commit);
     });
   }
 
@@ -130,21 +159,34 @@ export class SqliteDatabase implements Database {
    * in its own savepoint, so that only the failing work is undone. (A savepoint and its release
    * cost more than an insert.) The work is SQL alone, so running it twice has no other effect.
    */
-  private async commitPending(): Promise<void> {
+  private async commitPending(deadline: number): Promise<void> {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
     const sync = batch.some((item) => item.full) ? 'full' : 'relaxed';
     let outcomes: Outcome[];
+    let workFailed = false;
     try {
-      outcomes = await this.atomically(sync, async () => {
+      outcomes = await this.atomically(sync, deadline, async () => {
         const values: Outcome[] = [];
-        for (const item of batch) values.push({ ok: true, value: await item.work(this.direct) });
+        for (const item of batch) {
+          try {
+            values.push({ ok: true, value: await item.work(this.direct) });
+          } catch (error) {
+            workFailed = true;
+            throw error;
+          }
+        }
         return values;
       });
-    } catch {
+    } catch (error) {
+      // The transaction itself failed (the file stayed locked, the disk is full): so does all of its work.
+      if (!workFailed) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
       try {
-        outcomes = await this.atomically(sync, () => this.eachInSavepoint(batch));
+        outcomes = await this.atomically(sync, deadline, () => this.eachInSavepoint(batch));
       } catch (error) {
         for (const item of batch) item.reject(error);
         return;
@@ -173,12 +215,15 @@ export class SqliteDatabase implements Database {
     return outcomes;
   }
 
-  /** `body` in one transaction at the given sync, rolled back if it throws; the caller holds the lock. */
-  private async atomically<T>(sync: 'full' | 'relaxed', body: () => Promise<T>): Promise<T> {
+  /**
+   * `body` in one transaction at the given sync, rolled back if it throws; the caller holds the
+   * lock. The transaction begins by `deadline` (performance.now()) or fails with SQLITE_BUSY.
+   */
+  private async atomically<T>(sync: 'full' | 'relaxed', deadline: number, body: () => Promise<T>): Promise<T> {
     const relaxed = sync === 'relaxed';
     if (relaxed) this.prepare('PRAGMA synchronous = NORMAL').run();
     try {
-      this.prepare('BEGIN IMMEDIATE').run();
+      await this.whenFree(() => this.prepare('BEGIN IMMEDIATE').run(), deadline);
       const result = await body();
       this.prepare('COMMIT').run();
       return result;
@@ -187,6 +232,23 @@ export class SqliteDatabase implements Database {
       throw error;
     } finally {
       if (relaxed) this.prepare('PRAGMA synchronous = FULL').run();
+    }
+  }
+
+  /**
+   * Runs `attempt` (one statement, or a BEGIN: nothing that leaves work half done when it fails),
+   * trying again after a pause while the file is locked by another process, until `deadline`.
+   */
+  private async whenFree<T>(attempt: () => T, deadline: number): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return attempt();
+      } catch (error) {
+        const left = deadline - performance.now();
+        if (!isBusy(error) || left <= 0) throw error;
+        const pause = Math.min(BUSY_PAUSES_MS[Math.min(tries, BUSY_PAUSES_MS.length - 1)]!, left);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
     }
   }
 
@@ -202,19 +264,25 @@ export class SqliteDatabase implements Database {
     return busy ? this.yieldTo.ms : 0;
   }
 
-  /** Runs `work` after everything queued before it on this connection; `writes`: under the shared write lock. */
-  private exclusive<T>(work: () => Promise<T>, writes: boolean): Promise<T> {
+  /**
+   * Runs `work` after everything queued before it on this connection; `writes`: under the shared
+   * write lock. `work` is given the deadline for a lock held by another process: the busy timeout
+   * counts from now, so that work queued behind a writer that waited for that lock waits no longer
+   * in all (a delivery is answered 503 after the busy timeout, not after several).
+   */
+  private exclusive<T>(work: (deadline: number) => Promise<T>, writes: boolean): Promise<T> {
+    const deadline = performance.now() + this.busyTimeoutMs;
     const lock = writes ? this.writeLock : undefined;
     const locked = lock
       ? async () => {
           await lock.acquire();
           try {
-            return await work();
+            return await work(deadline);
           } finally {
             lock.release();
           }
         }
-      : work;
+      : () => work(deadline);
     const result = this.tail.then(locked, locked);
     this.tail = result.catch(() => undefined);
     return result;
@@ -222,11 +290,14 @@ export class SqliteDatabase implements Database {
 
   /** Whether a statement outside a transaction writes (it then takes the shared write lock). */
   private writes(sql: string): boolean {
-    if (this.writeLock === undefined) return false;
+    return this.writeLock !== undefined && !this.onlyReads(sql);
+  }
+
+  private onlyReads(sql: string): boolean {
     try {
-      return !this.prepare(sql).readonly;
+      return this.prepare(sql).readonly;
     } catch {
-      return true; // the statement fails when it runs, and says why there
+      return false; // the statement fails when it runs, and says why there
     }
   }
 
@@ -238,6 +309,11 @@ export class SqliteDatabase implements Database {
     }
     return statement;
   }
+}
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, …): another connection holds a lock. */
+function isBusy(error: unknown): boolean {
+  return String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
 }
 
 /** Values as both drivers take them: no booleans or undefined. */

@@ -25,16 +25,13 @@ export interface OpenedDatabase {
  */
 const RUNNER_YIELD_MS = 5;
 
-/** SQLite's wait for a lock held by another process (none should be: one process per file); as the main connection's. */
-export const SQLITE_BUSY_TIMEOUT_MS = 5000;
-
 /**
  * Opens the shared storage on a connection of its own (pg is loaded only for PostgreSQL): from the
  * runner thread, or for the main thread's helper runner (`holder`: which writer it is on SQLite).
  */
 export async function openSharedDatabase(shared: SharedStorage, holder = RUNNER_THREAD_WRITER): Promise<OpenedDatabase> {
   if (shared.kind === 'sqlite') {
-    const handle = new BetterSqlite3(shared.file, { timeout: SQLITE_BUSY_TIMEOUT_MS, fileMustExist: true });
+    const handle = new BetterSqlite3(shared.file, { fileMustExist: true });
     handle.pragma('synchronous = FULL');
     return {
       db: new SqliteDatabase(handle, new WriteLock(holder, shared.writeLock), {
