@@ -162,6 +162,56 @@ steps:
     },
   );
 
+  e2e(
+    'a run cut short because another process held the database file is handed back and resumes once the file is free, before its lease ends',
+    async ({ hookflow, receiver }) => {
+      // The receiver answers late, so that the file is locked while the request is out.
+      const target = await receiver({ fallback: { status: 200, body: { ok: true }, delayMs: 2000 } });
+      const server = await hookflow({
+        // Without the hand-back the run would wait out this lease.
+        env: { HOOKFLOW_LEASE_MS: '600000' },
+        workflows: {
+          'locked.yaml': `
+id: locked
+trigger:
+  webhook:
+    path: locked
+steps:
+  - id: deliver
+    type: http
+    method: POST
+    url: "${target.url}/locked"
+    json: trigger.body
+`,
+        },
+      });
+      const ack = await server.hook('locked', { order: 7 });
+      assert.equal(ack.status, 202, ack.text);
+      const runId = ack.body.runId;
+      await server.waitFor(() => target.requests.length === 1, 20_000, 'the request to reach the receiver');
+      const locker = new Database(join(server.dir, 'hookflow.db'), { timeout: 10_000 });
+      try {
+        locker.exec('BEGIN IMMEDIATE');
+        // The step's outcome cannot be recorded: after the busy timeout the run is cut short.
+        await server.waitFor(() => server.logs().includes('run interrupted'), 30_000, 'the run to be cut short');
+      } finally {
+        if (locker.inTransaction) locker.exec('ROLLBACK');
+        locker.close();
+      }
+      const run = await server.waitForRun(runId, ['succeeded'], 30_000);
+      assert.match(server.logs(), /run handed back/);
+      const deliver = run.steps.find((step) => step.id === 'deliver');
+      assert.deepEqual(
+        deliver?.attempts.map((attempt) => attempt.status),
+        ['interrupted', 'succeeded'],
+      );
+      const sent = target.requestsTo('/locked');
+      assert.equal(sent.length, 2, 'the request whose answer was not recorded was sent again');
+      assert.ok(sent.every((request) => request.idempotencyKey === `${runId}.deliver`));
+    },
+    { timeout: 90_000 },
+  );
+
   e2e('a run whose stored trigger is damaged fails alone; the runs claimed with it still run', async ({ hookflow }, t) => {
     const dir = mkdtempSync(join(tmpdir(), 'hookflow-damaged-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,6 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { executeStep, maskSecrets, NodeHttpClient, retryDelayMs, type RunContext, type StepOutcome, type StepPorts } from '#libs/engine';
 import {
   cancelledByOperator,
+  isUnavailable,
   LeaseLostError,
   type ErrorInfo,
   type Execution,
@@ -39,18 +40,25 @@ export class RunExecutor {
     private readonly logger: RunnerLog,
   ) {}
 
-  /** Executes a run this worker has just claimed (it holds the lease). */
-  async execute(claimed: ExecutionRun, owner: string): Promise<void> {
+  /**
+   * Executes a run this worker has just claimed (it holds the lease). `interrupted`: storage
+   * failed under it (the database unreachable, or its file locked by another process); the run
+   * is still leased to this worker and resumes from its last recorded step once handed back, or
+   * once its lease ends.
+   */
+  async execute(claimed: ExecutionRun, owner: string): Promise<'ended' | 'interrupted'> {
     try {
       await this.executeLeased(claimed, owner);
+      return 'ended';
     } catch (error) {
       const runId = claimed.id;
       if (error instanceof LeaseLostError) {
         this.logger.warn({ msg: 'run lease lost; another worker has it or it was cancelled', runId });
-        return;
+        return 'ended';
       }
-      // Storage trouble: the lease will expire and the run resumes from its last recorded step.
       this.logger.error({ msg: 'run interrupted', runId, error: (error as Error).message });
+      // Anything else is a bug, which would only fail the same way again: the lease's end paces it.
+      return isUnavailable(error) ? 'interrupted' : 'ended';
     }
   }
 

@@ -74,4 +74,30 @@ describe('RunnerService', () => {
     assert.equal(claims, 1);
     await service.stop();
   });
+
+  it('hands a run that storage cut short back to the queue, due shortly, and leaves one that ended alone', async () => {
+    const released: Array<{ runIds: readonly string[] | undefined; now: number; runAt: number | undefined }> = [];
+    let claims = 0;
+    const queue = {
+      claim: async () => (++claims === 1 ? [RUN, { ...RUN, id: 'run-2' }] : []),
+      heartbeat: async () => 0,
+      nextDueAt: async () => undefined,
+      release: async (_owner: string, now: number, runIds?: readonly string[], runAt?: number) => {
+        released.push({ runIds, now, runAt });
+        return 1;
+      },
+    } as unknown as RunQueueRepository;
+    const executor = {
+      execute: async (run: ExecutionRun) => (run.id === 'run-1' ? 'interrupted' : 'ended'),
+    } as unknown as RunExecutor;
+    const silent = { log: () => undefined, warn: () => undefined, error: () => undefined };
+    const service = new RunnerService(queue, executor, { concurrency: 4, leaseMs: 30_000, soleWorker: false }, silent);
+    await service.start();
+    await service.pump();
+    for (let i = 0; i < 20 && released.length === 0; i++) await tick();
+    await service.stop();
+    assert.equal(released.length, 1);
+    assert.deepEqual(released[0]!.runIds, ['run-1']);
+    assert.ok(released[0]!.runAt! > released[0]!.now, 'due after a pause, not at once');
+  });
 });

@@ -17,6 +17,8 @@ const MAX_IDLE_MS = 5000;
 /** Shortest pause between claims when runs are due but could not be claimed, to never spin. */
 const MIN_PAUSE_MS = 25;
 const SHUTDOWN_GRACE_MS = 10_000;
+/** A run cut short by storage trouble is handed back, due again after this pause. */
+const RESUME_AFTER_MS = 1000;
 
 export interface RunnerOptions {
   /** Runs executed at once (HOOKFLOW_WORKER_CONCURRENCY). */
@@ -114,11 +116,29 @@ export class RunnerService {
   }
 
   private execute(run: ExecutionRun): void {
-    const execution = this.executor.execute(run, this.owner).finally(() => {
-      this.inFlight.delete(run.id);
-      void this.pump();
-    });
+    const execution = this.executor
+      .execute(run, this.owner)
+      .then((result) => (result === 'interrupted' ? this.handBack(run.id) : undefined))
+      .finally(() => {
+        this.inFlight.delete(run.id);
+        void this.pump();
+      });
     this.inFlight.set(run.id, execution);
+  }
+
+  /**
+   * A run that storage trouble cut short goes back to the queue, due shortly, instead of waiting
+   * out its lease (HOOKFLOW_LEASE_MS) once storage is back. While storage stays away this fails
+   * too, and the lease's end brings the run back.
+   */
+  private async handBack(runId: string): Promise<void> {
+    const now = Date.now();
+    try {
+      const released = await this.queue.release(this.owner, now, [runId], now + RESUME_AFTER_MS);
+      if (released > 0) this.logger.log({ msg: 'run handed back; it resumes from its last recorded step', runId, inMs: RESUME_AFTER_MS });
+    } catch (error) {
+      this.logger.warn({ msg: 'could not hand the run back; it resumes when its lease ends', runId, error: (error as Error).message });
+    }
   }
 
   /** Sleeps until the next run is due (a retry, an expiring lease), or at most MAX_IDLE_MS. */

@@ -58,13 +58,16 @@ export class RunQueueRepository {
     return row?.due === null || row?.due === undefined ? undefined : Number(row.due);
   }
 
-  /** Hands this worker's runs back to the queue, e.g. at shutdown; finished steps stay recorded. */
-  async release(owner: string, now: number, runIds?: readonly string[]): Promise<number> {
+  /**
+   * Hands this worker's runs back to the queue, e.g. at shutdown; finished steps stay recorded.
+   * They are due at `runAt` (now by default).
+   */
+  async release(owner: string, now: number, runIds?: readonly string[], runAt = now): Promise<number> {
     if (runIds && runIds.length === 0) return 0;
     const only = runIds ? ` AND id IN (${runIds.map(() => '?').join(', ')})` : '';
     return this.db.run(
       `UPDATE runs SET status = 'queued', lease_owner = NULL, run_at = ?, updated_at = ? WHERE lease_owner = ? AND status = 'running'${only}`,
-      [now, now, owner, ...(runIds ?? [])],
+      [runAt, now, owner, ...(runIds ?? [])],
     );
   }
 
