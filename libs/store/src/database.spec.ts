@@ -242,29 +242,32 @@ describe('SqliteDatabase with the write lock shared across connections', () => {
 });
 
 describe('SqliteDatabase while another process holds the file', () => {
-  /** A database file with a table, this port on one connection, and another connection (another process's) to lock it. */
-  function files(busyTimeoutMs: number): { db: SqliteDatabase; other: BetterSqlite3.Database; close(): void } {
+  /**
+   * Runs `test` with this port on one connection to a new database file (a table `t`), while
+   * another connection (another process's) holds the file's write lock, and cleans up after it.
+   */
+  async function whileLocked(
+    busyTimeoutMs: number,
+    test: (db: SqliteDatabase, other: BetterSqlite3.Database) => Promise<void>,
+  ): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'hookflow-busy-'));
     const handle = new BetterSqlite3(join(dir, 'db.sqlite'));
-    handle.pragma('journal_mode = WAL');
-    handle.exec('CREATE TABLE t (id integer PRIMARY KEY)');
     const other = new BetterSqlite3(join(dir, 'db.sqlite'));
-    return {
-      db: new SqliteDatabase(handle, undefined, undefined, busyTimeoutMs),
-      other,
-      close() {
-        if (other.inTransaction) other.exec('ROLLBACK');
-        other.close();
-        handle.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    try {
+      handle.pragma('journal_mode = WAL');
+      handle.exec('CREATE TABLE t (id integer PRIMARY KEY)');
+      other.exec('BEGIN IMMEDIATE');
+      await test(new SqliteDatabase(handle, undefined, undefined, busyTimeoutMs), other);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      handle.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
-  it('waits for the lock on a timer, with the thread free, and commits once the lock is released', async () => {
-    const { db, other, close } = files(10_000);
-    try {
-      other.exec('BEGIN IMMEDIATE');
+  it('waits for the lock on a timer, with the thread free, and commits once the lock is released', () =>
+    whileLocked(10_000, async (db, other) => {
       const order: string[] = [];
       const written = db.transaction((tx) => tx.run('INSERT INTO t (id) VALUES (1)')).then(() => order.push('committed'));
       // Were the thread asleep in SQLite's busy handler, this timer could not release the lock.
@@ -275,30 +278,20 @@ describe('SqliteDatabase while another process holds the file', () => {
       await written;
       assert.deepEqual(order, ['released', 'committed']);
       assert.deepEqual(await db.all('SELECT id FROM t'), [{ id: 1 }]);
-    } finally {
-      close();
-    }
-  });
+    }));
 
-  it('answers reads while a write waits for the lock', async () => {
-    const { db, other, close } = files(10_000);
-    try {
-      other.exec('BEGIN IMMEDIATE');
+  it('answers reads while a write waits for the lock', () =>
+    whileLocked(10_000, async (db, other) => {
       let settled = false;
       const written = db.run('INSERT INTO t (id) VALUES (1)').finally(() => (settled = true));
       assert.deepEqual(await db.all('SELECT count(*) AS n FROM t'), [{ n: 0 }]);
       assert.equal(settled, false, 'the read did not wait behind the write');
       other.exec('COMMIT');
       assert.equal(await written, 1);
-    } finally {
-      close();
-    }
-  });
+    }));
 
-  it('gives up after the busy timeout with SQLITE_BUSY, storage unavailable, for statements, transactions and batches', async () => {
-    const { db, other, close } = files(100);
-    try {
-      other.exec('BEGIN IMMEDIATE');
+  it('gives up after the busy timeout with SQLITE_BUSY, storage unavailable, for statements, transactions and batches', () =>
+    whileLocked(100, async (db, other) => {
       let ran = 0;
       const failures = await Promise.allSettled([
         db.run('INSERT INTO t (id) VALUES (1)'),
@@ -316,8 +309,5 @@ describe('SqliteDatabase while another process holds the file', () => {
       other.exec('COMMIT');
       await db.run('INSERT INTO t (id) VALUES (4)');
       assert.deepEqual(await db.all('SELECT id FROM t'), [{ id: 4 }]);
-    } finally {
-      close();
-    }
-  });
+    }));
 });

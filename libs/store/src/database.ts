@@ -118,8 +118,9 @@ export class SqliteDatabase implements Database {
    */
   all<T extends Row = Row>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
     const read = (deadline: number): Promise<T[]> => this.whenFree(() => this.allNow<T>(sql, params), deadline);
-    if (this.onlyReads(sql) && !this.handle.inTransaction) return read(performance.now() + this.busyTimeoutMs);
-    return this.exclusive(read, this.writes(sql));
+    const onlyReads = this.onlyReads(sql);
+    if (onlyReads && !this.handle.inTransaction) return read(performance.now() + this.busyTimeoutMs);
+    return this.exclusive(read, this.writeLock !== undefined && !onlyReads);
   }
 
   run(sql: string, params: readonly unknown[] = []): Promise<number> {
