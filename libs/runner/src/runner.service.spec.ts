@@ -100,4 +100,35 @@ describe('RunnerService', () => {
     assert.deepEqual(released[0]!.runIds, ['run-1']);
     assert.ok(released[0]!.runAt! > released[0]!.now, 'due after a pause, not at once');
   });
+
+  it('logs the first of a series of failed claims and the recovery, not every retry', async () => {
+    let claims = 0;
+    const queue = {
+      claim: async () => {
+        if (++claims <= 3) throw new Error('database is locked');
+        return [];
+      },
+      heartbeat: async () => 0,
+      nextDueAt: async () => undefined,
+      release: async () => 0,
+    } as unknown as RunQueueRepository;
+    const executor = { execute: async () => 'ended' } as unknown as RunExecutor;
+    const lines: Array<{ level: string; message: Record<string, unknown> }> = [];
+    const logger = {
+      log: (message: object) => lines.push({ level: 'info', message: message as Record<string, unknown> }),
+      warn: (message: object) => lines.push({ level: 'warn', message: message as Record<string, unknown> }),
+      error: (message: object) => lines.push({ level: 'error', message: message as Record<string, unknown> }),
+    };
+    const service = new RunnerService(queue, executor, { concurrency: 4, leaseMs: 30_000, soleWorker: false }, logger);
+    await service.start();
+    while (claims < 4) await service.pump();
+    await service.stop();
+    assert.deepEqual(
+      lines.map(({ level, message }) => [level, message.msg, message.failures]),
+      [
+        ['error', 'could not claim runs; retrying every second', 1],
+        ['info', 'claiming runs again', 3],
+      ],
+    );
+  });
 });

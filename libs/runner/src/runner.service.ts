@@ -19,6 +19,10 @@ const MIN_PAUSE_MS = 25;
 const SHUTDOWN_GRACE_MS = 10_000;
 /** A run cut short by storage trouble is handed back, due again after this pause. */
 const RESUME_AFTER_MS = 1000;
+/** The pause before claiming again after a claim failed. */
+const CLAIM_RETRY_MS = 1000;
+/** While claims keep failing, how often that is logged again after the first failure. */
+const CLAIM_FAILURE_LOG_EVERY_MS = 60_000;
 
 export interface RunnerOptions {
   /** Runs executed at once (HOOKFLOW_WORKER_CONCURRENCY). */
@@ -48,6 +52,9 @@ export class RunnerService {
   private again = false;
   private stopping = false;
   private started = false;
+  /** Claims failed in a row, and when that was last logged. */
+  private claimFailures = 0;
+  private claimFailureLoggedAt = 0;
 
   constructor(
     private readonly queue: RunQueueRepository,
@@ -100,6 +107,7 @@ export class RunnerService {
           break;
         }
         const claimed = await this.queue.claim(this.owner, free, Date.now(), this.options.leaseMs);
+        this.claimSucceeded();
         // A run still executing here comes back when its lease ran out unrenewed (heartbeats
         // failing): the claim renewed it, and the execution in flight goes on; a second one would
         // pass the same lease checks.
@@ -107,12 +115,31 @@ export class RunnerService {
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopping);
     } catch (error) {
-      this.logger.error({ msg: 'could not claim runs; retrying', error: (error as Error).message });
-      pause = 1000;
+      this.claimFailed(error as Error);
+      pause = CLAIM_RETRY_MS;
     } finally {
       this.pumping = false;
     }
     await this.sleep(pause);
+  }
+
+  /**
+   * A claim that fails (storage away or locked) is tried again every second; the first failure is
+   * logged, then one line a minute while they go on, and one when claims work again, rather than
+   * a line per try.
+   */
+  private claimFailed(error: Error): void {
+    this.claimFailures++;
+    const now = Date.now();
+    if (this.claimFailures > 1 && now - this.claimFailureLoggedAt < CLAIM_FAILURE_LOG_EVERY_MS) return;
+    this.claimFailureLoggedAt = now;
+    this.logger.error({ msg: 'could not claim runs; retrying every second', failures: this.claimFailures, error: error.message });
+  }
+
+  private claimSucceeded(): void {
+    if (this.claimFailures === 0) return;
+    this.logger.log({ msg: 'claiming runs again', failures: this.claimFailures });
+    this.claimFailures = 0;
   }
 
   private execute(run: ExecutionRun): void {
